@@ -1,0 +1,20 @@
+"""RustyTorch: a small, readable tensor + autograd library with PyTorch's API, on NumPy."""
+
+from __future__ import annotations
+
+from . import _dtype
+from ._dtype import *  # noqa: F403
+from ._parallel import get_num_threads, set_num_threads
+from ._tensor import Size, Tensor, device, is_tensor
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops import *  # noqa: F403
+from . import autograd  # noqa: E402
+
+__version__ = "0.1.0.dev0"

@@ -1,0 +1,17 @@
+"""All ops. Each module defines its ops with ``_registry.Op`` and registers the public functions."""
+
+from __future__ import annotations
+
+from .activation import *  # noqa: F403
+from .compare import *  # noqa: F403
+from .conversion import *  # noqa: F403
+from .creation import *  # noqa: F403
+from .elementwise import *  # noqa: F403
+from .indexing import *  # noqa: F403
+from .join import *  # noqa: F403
+from .linalg import *  # noqa: F403
+from .math import *  # noqa: F403
+from .movement import *  # noqa: F403
+from .random import *  # noqa: F403
+from .reduction import *  # noqa: F403
+from .sorting import *  # noqa: F403

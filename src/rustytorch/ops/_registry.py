@@ -1,0 +1,312 @@
+"""How an op is defined: ``Op`` (forward on arrays + backward on tensors, side by side),
+``register`` (public function + Tensor method), operand promotion and the in-place recipe.
+
+An op is a subclass of ``Op``::
+
+    class Exp(Op):
+        save_result = True
+
+        @staticmethod
+        def forward(ctx, x):  # arrays in, array out
+            return np.exp(x._data)
+
+        @staticmethod
+        def backward(ctx, grad):  # d/dx exp(x) = exp(x)
+            return grad * ctx.result
+
+``Op.apply(*inputs, **params)`` runs forward and, when grad mode is on and an input
+requires grad, records the node. ``ctx`` is None when nothing is recorded, so forward
+saves only under ``if ctx is not None``. The engine reduces broadcast gradients to each
+input's shape, casts them to its dtype and checks them; backward returns one gradient
+(or None) per positional input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from .. import _dtype
+from .._dtype import _FROM_NP, _PROMOTE, combine_categories, scalar_dtype
+from .._tensor import Tensor, _make, _make_view
+from ..autograd.grad_mode import GRAD_ENABLED
+from ..autograd.node import Node
+
+__all__ = ["Op", "ViewOp", "binary", "register", "OPS", "operands", "result_dtype", "inplace", "as_array_operand"]
+
+_new = object.__new__
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+# name -> public function; the op-table test checks every entry has a table row.
+OPS: dict[str, Callable[..., Any]] = {}
+
+
+def register(fn: _F | None = None, *, name: str | None = None, method: bool | str = True, public: bool = True) -> Any:
+    """Register a public op: listed in ``OPS`` and attached as a ``Tensor`` method.
+
+    ``method=False`` for functions that are not methods (``rt.cat``); a string for a
+    method of another name.
+    """
+
+    def deco(f: _F) -> _F:
+        n = name or f.__name__
+        if public:
+            OPS[n] = f
+        if method:
+            setattr(Tensor, method if isinstance(method, str) else n, f)
+        return f
+
+    return deco(fn) if fn is not None else deco
+
+
+class Op(Node):
+    """Base class of every differentiable primitive (see the module docstring)."""
+
+    __slots__ = ()
+    #: the output is a view of ``inputs[0]`` sharing its storage
+    is_view: ClassVar[bool] = False
+    #: backward reads ``ctx.result``
+    save_result: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "_name" not in cls.__dict__:
+            cls._name = cls.__name__ + "Backward0"
+
+    @staticmethod
+    def forward(ctx: Any, *inputs: Any, **params: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        if GRAD_ENABLED.get():
+            for x in inputs:
+                if isinstance(x, Tensor) and x._requires_grad:
+                    return _record(cls, inputs, params)
+        out = cls.forward(None, *inputs, **params)
+        c = out.__class__
+        if c is _ndarray:
+            return _make(out)
+        if c is tuple:
+            return tuple(_make(_arr(o)) for o in out)
+        return _make(_arr(out))
+
+
+def binary(cls: type[Op], ufunc: Any, op: str, a: Any, b: Any) -> Tensor:
+    """Hot path of a binary elementwise op: two same-dtype tensors outside the graph go straight to NumPy."""
+    if a.__class__ is Tensor and b.__class__ is Tensor and not (a._requires_grad or b._requires_grad):
+        xa = a._data
+        xb = b._data
+        if xa.dtype is xb.dtype:
+            try:
+                r = ufunc(xa, xb)
+            except ValueError:
+                raise broadcast_error(op, a, b) from None
+            t = _new(Tensor)
+            t._data = r if r.__class__ is _ndarray else np.asarray(r)
+            t._storage = None
+            t._base = None
+            t._requires_grad = False
+            t._grad_fn = None
+            t._output_nr = 0
+            t._grad = None
+            t._grad_owned = False
+            t._acc_ref = None
+            t._hooks = None
+            t._post_acc_hooks = None
+            t._retains_grad = False
+            t._name = None
+            return t
+    return cls.apply(a, b)  # type: ignore[no-any-return]
+
+
+class ViewOp(Op):
+    """An op whose output is a view of its first input, sharing its storage."""
+
+    __slots__ = ()
+    is_view = True
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        if GRAD_ENABLED.get() and inputs[0]._requires_grad:
+            return _record(cls, inputs, params)
+        return _make_view(inputs[0], cls.forward(None, *inputs, **params))
+
+
+_ndarray = np.ndarray
+
+
+def _arr(o: Any) -> np.ndarray:
+    """NumPy gives a scalar, not a 0-d array, for ops on 0-d arrays: make it an array."""
+    return o if o.__class__ is _ndarray else np.asarray(o)
+
+
+def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
+    edges = []
+    meta = []
+    needs = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x._requires_grad:
+            fn = x._grad_fn
+            edges.append((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0))
+            a = x._data
+            meta.append((a.shape, a.dtype))
+            needs.append(True)
+        else:
+            edges.append((None, 0))
+            meta.append(None)
+            needs.append(False)
+    ctx = _new(cls)
+    ctx._init_node(tuple(edges), tuple(meta), tuple(needs))
+    out = cls.forward(ctx, *inputs, **params)
+    if out.__class__ is tuple:
+        out = tuple(_arr(o) for o in out)
+        outs = tuple(_make(o) for o in out)
+        ctx._n_out = len(outs)
+        ctx._out_meta = tuple((o.shape, o.dtype) for o in out)
+        for i, t in enumerate(outs):
+            if t._data.dtype.kind == "f" or t._data.dtype.name == "bfloat16":
+                t._requires_grad = True
+                t._grad_fn = ctx
+                t._output_nr = i
+        return outs
+    if out.__class__ is not _ndarray:
+        out = np.asarray(out)
+    t = _make_view(inputs[0], out) if cls.is_view else _make(out)
+    if out.dtype.kind == "f" or out.dtype.name == "bfloat16":
+        t._requires_grad = True
+        t._grad_fn = ctx
+        if cls.save_result:
+            ctx._save_output(t)
+    return t
+
+
+# ------------------------------------------------------------------ promotion
+def _tier_dtype(x: Any) -> tuple[int, _dtype.dtype]:
+    if isinstance(x, Tensor):
+        return (0 if x._data.ndim else 1), _FROM_NP[x._data.dtype]
+    return 2, scalar_dtype(x)
+
+
+def result_dtype(*args: Any) -> _dtype.dtype:
+    """torch.result_type over tensors and Python scalars (dimensioned > 0-d > scalars tiers)."""
+    tiers: list[_dtype.dtype | None] = [None, None, None]
+    for a in args:
+        tier, d = _tier_dtype(a)
+        cur = tiers[tier]
+        tiers[tier] = d if cur is None else _PROMOTE[cur, d]
+    r = combine_categories(tiers[0], combine_categories(tiers[1], tiers[2]))
+    assert r is not None
+    return r
+
+
+def as_array_operand(x: Any, dt: np.dtype[Any]) -> Any:
+    """``x`` (Tensor or scalar) as a NumPy operand that computes in dtype ``dt``."""
+    if isinstance(x, Tensor):
+        a = x._data
+        return a if a.dtype == dt else a.astype(dt)
+    if isinstance(x, bool | int | float | np.number | np.bool_):
+        return np.asarray(x).astype(dt) if not isinstance(x, float) or dt.kind == "f" else np.asarray(x, dtype=dt)
+    raise TypeError(f"expected a Tensor or a Python number, got {type(x).__name__}")
+
+
+def operands(op: str, a: Any, b: Any) -> tuple[Any, Any, np.dtype[Any]]:
+    """Promote two operands as torch does; returns NumPy operands and the result dtype.
+
+    The fast path (two tensors of one dtype, or a tensor and a scalar of a lower or equal
+    category) hands the operands to NumPy as they are: NumPy's weak scalars then give
+    torch's result dtype.
+    """
+    if isinstance(a, Tensor):
+        xa = a._data
+        if isinstance(b, Tensor):
+            xb = b._data
+            if xa.dtype == xb.dtype:
+                return xa, xb, xa.dtype
+        elif b.__class__ is float:
+            if xa.dtype.kind == "f" or xa.dtype.name == "bfloat16":
+                return xa, b, xa.dtype
+        elif b.__class__ is int:
+            if xa.dtype.kind in "fiu" and xa.dtype.name != "bfloat16":
+                if xa.dtype.kind != "f" and not _fits(b, xa.dtype):
+                    return xa, np.array(b).astype(xa.dtype), xa.dtype
+                return xa, b, xa.dtype
+    elif not isinstance(b, Tensor):
+        raise TypeError(f"{op}: expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+    try:
+        rd = result_dtype(a, b).np
+    except TypeError as e:
+        raise TypeError(f"{op}: {e}") from None
+    return as_array_operand(a, rd), as_array_operand(b, rd), rd
+
+
+def _fits(v: int, dt: np.dtype[Any]) -> bool:
+    info = np.iinfo(dt)
+    return bool(info.min <= v <= info.max)
+
+
+def broadcast_error(op: str, a: Any, b: Any) -> RuntimeError:
+    """The RuntimeError for operands whose shapes do not broadcast."""
+    sa = list(np.shape(a._data if isinstance(a, Tensor) else a))
+    sb = list(np.shape(b._data if isinstance(b, Tensor) else b))
+    return RuntimeError(f"{op}: the shapes {sa} and {sb} are not broadcastable")
+
+
+# ------------------------------------------------------------------- in place
+def inplace(target: Tensor, op_name: str, compute: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+    """Run ``compute(target, *args)`` out of place and write the result into ``target``.
+
+    This is the one recipe of every ``_`` op: it checks the result's shape and dtype fit
+    the destination, writes through views into the shared storage, bumps the version
+    counter and, when the graph is recorded, makes ``target`` (and, for a view, its base)
+    take the new history.
+    """
+    recording = GRAD_ENABLED.get() and (
+        target._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    )
+    if not recording:
+        from ..autograd.grad_mode import no_grad
+
+        with no_grad():
+            res = compute(target, *args, **kwargs)
+        _write_into(target, res, op_name)
+        return target
+    if target._grad_fn is None and target._requires_grad:
+        raise RuntimeError(
+            f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    from .inplace_graph import record_inplace
+
+    return record_inplace(target, op_name, compute, args, kwargs)
+
+
+def _write_into(target: Tensor, res: Tensor, op_name: str) -> None:
+    dst = target._data
+    src = res._data
+    if src.shape != dst.shape:
+        if np.broadcast_shapes(src.shape, dst.shape) != dst.shape:
+            raise RuntimeError(
+                f"{op_name}: output with shape {list(dst.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(src.shape, dst.shape))}"
+            )
+    if src.dtype != dst.dtype and _FROM_NP[src.dtype]._cat > _FROM_NP[dst.dtype]._cat:
+        raise RuntimeError(
+            f"{op_name}: result type {_FROM_NP[src.dtype]!r} can't be cast to the desired output type "
+            f"{_FROM_NP[dst.dtype]!r}"
+        )
+    if not dst.flags.writeable:
+        raise RuntimeError(f"{op_name}: the tensor is not writeable (an expanded view or read-only memory)")
+    _check_no_internal_overlap(dst, op_name)
+    np.copyto(dst, src, casting="unsafe")
+    target._bump_version(op_name)
+
+
+def _check_no_internal_overlap(dst: np.ndarray, op_name: str) -> None:
+    for n, s in zip(dst.shape, dst.strides, strict=True):
+        if s == 0 and n > 1:
+            raise RuntimeError(
+                f"{op_name}: unsupported operation: more than one element of the written-to tensor refers to a "
+                f"single memory location. Please clone() the tensor before performing the operation."
+            )

@@ -1,0 +1,7 @@
+"""Op table rows: join."""
+
+from __future__ import annotations
+
+from ._base import OpInfo
+
+OPS: list[OpInfo] = []
