@@ -16,5 +16,6 @@ from .autograd.grad_mode import (
 )
 from .ops import *  # noqa: F403
 from . import autograd  # noqa: E402
+from . import nn  # noqa: E402
 
 __version__ = "0.1.0.dev0"
