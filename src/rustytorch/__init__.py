@@ -17,5 +17,7 @@ from .autograd.grad_mode import (
 from .ops import *  # noqa: F403
 from . import autograd  # noqa: E402
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
+from . import utils  # noqa: E402
 
 __version__ = "0.1.0.dev0"

@@ -1,0 +1,9 @@
+"""Optimizers and learning-rate schedulers with torch's update rules."""
+
+from __future__ import annotations
+
+from . import lr_scheduler
+from .optimizer import Optimizer
+from .algorithms import SGD, Adagrad, Adam, AdamW, RMSprop
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
