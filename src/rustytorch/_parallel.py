@@ -51,3 +51,8 @@ def unary(ufunc: Any, a: np.ndarray, **kw: Any) -> np.ndarray:
 def binary(ufunc: Any, a: Any, b: Any, **kw: Any) -> np.ndarray:
     """``ufunc(a, b)``, split over threads when the operands are large."""
     return ufunc(a, b, **kw)  # type: ignore[no-any-return]
+
+
+def reduce(ufunc: Any, a: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Any:
+    """``ufunc.reduce(a, ...)`` (serial placeholder until the threaded version lands)."""
+    return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)

@@ -1,7 +1,206 @@
-"""Op table rows: sorting."""
+"""Op table rows: sorting (sort, argsort, msort, topk, unique) and order statistics (median, kthvalue, mode)."""
 
 from __future__ import annotations
 
-from ._base import OpInfo
+from collections.abc import Callable, Sequence
+from typing import Any
 
-OPS: list[OpInfo] = []
+import numpy as np
+
+import rustytorch as rt
+
+from ._base import ALL, FLOATS, FLOATS_HALF, NUMERIC, ErrorSample, OpInfo, Sample, make
+from .reduction import SHAPES, dim_errors
+
+_NO_BOOL = NUMERIC
+
+
+def distinct(shape: tuple[int, ...], dtype: Any, rng: np.random.Generator) -> np.ndarray:
+    """An array of distinct values (so every index an op returns is unambiguous, as torch's may differ on ties)."""
+    n = int(np.prod(shape))
+    if dtype == rt.bool:
+        return make(shape, dtype, rng)
+    if dtype.is_floating_point:
+        vals = rng.permutation(n) * 0.75 - n / 3 + rng.uniform(0, 0.5, size=n)
+    else:
+        vals = rng.permutation(n) - (0 if dtype.name == "uint8" else n // 2)
+    return vals.astype(dtype.np).reshape(shape)
+
+
+def dim_samples(
+    extra: Sequence[dict[str, Any]] = ({},),
+    *,
+    positional: Sequence[Any] = (),
+    keepdim: bool = False,
+    skip_empty_dim: bool = False,
+    special: Callable[[Any, np.random.Generator], list[Sample]] | None = None,
+) -> Callable[[Any, np.random.Generator], list[Sample]]:
+    """Samples over SHAPES with dim absent, 0 and -1 (+ ``extra`` kwargs) on distinct values."""
+
+    def f(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+        out = []
+        for s in SHAPES:
+            dims: list[dict[str, Any]] = [{}, {"dim": 0}, {"dim": -1, "keepdim": True} if keepdim else {"dim": -1}]
+            if len(s) >= 3:
+                dims.append({"dim": 1})
+            for dk in dims:
+                d = dk.get("dim", -1)
+                if skip_empty_dim and s and s[d] == 0:
+                    continue
+                for ek in extra:
+                    kw = {**dk, **ek}
+                    out.append(Sample((distinct(s, dtype, rng), *positional), kw, name=f"{list(s)} {kw}"))
+        if special is not None:
+            out.extend(special(dtype, rng))
+        return out
+
+    return f
+
+
+def _nan(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    a = distinct((3, 5), dtype, rng)
+    a[0, 1] = a[2, 0] = a[2, 4] = np.nan
+    a[1, :] = np.nan
+    return [Sample((a,), {"dim": 1}, name="nan dim 1"), Sample((a,), {}, name="nan"), Sample((a[0],), {}, name="nan 1-d")]
+
+
+def _nan_median(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    return [s for s in _nan(dtype, rng) if s.name != "nan dim 1"] if dtype.is_floating_point else []
+
+
+def _mode_ties(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    a = make((4, 7), dtype, rng, 0, 3)  # 28 elements: forward only (more than gradcheck takes)
+    return [Sample((a,), {"dim": 1}, name="ties dim 1"), Sample((a,), {"dim": 0, "keepdim": True}, name="ties dim 0")]
+
+
+def _sort_ties(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    a = make((5, 6), dtype, rng, 0, 3)
+    return [
+        Sample((a,), {"stable": True}, name="ties stable"),
+        Sample((a,), {"dim": 0, "descending": True, "stable": True}, name="ties descending stable"),
+    ]
+
+
+def _sort_nan(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    if not dtype.is_floating_point:
+        return _sort_ties(dtype, rng)
+    out = _sort_ties(dtype, rng)
+    a = distinct((2, 5), dtype, rng)
+    a[0, 1] = a[1, 3] = a[1, 4] = np.nan
+    out.append(Sample((a,), {"stable": True}, name="nan"))
+    out.append(Sample((a,), {"descending": True, "stable": True}, name="nan descending"))
+    return out
+
+
+def _topk_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for s in ((), (1,), (5,), (3, 4), (2, 3, 2), (0, 3)):
+        n_last = s[-1] if s else 1
+        for k in sorted({0, 1, n_last}):
+            for kw in ({}, {"largest": False}, {"dim": 0} if s and s[0] >= k else None):
+                if kw is None:
+                    continue
+                out.append(Sample((distinct(s, dtype, rng), k), kw, name=f"{list(s)} k={k} {kw}"))
+    big = distinct((3, 2000), dtype, rng) if dtype.itemsize >= 4 else None  # the partition path (k << n)
+    if big is not None:
+        out.append(Sample((big, 5), {}, name="partition largest"))
+        out.append(Sample((big, 7), {"largest": False}, name="partition smallest"))
+    return out
+
+
+def _kth_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for s in ((), (1,), (5,), (3, 4), (2, 3, 2)):
+        n_last = s[-1] if s else 1
+        for k in sorted({1, n_last, (n_last + 1) // 2}):
+            out.append(Sample((distinct(s, dtype, rng), k), {}, name=f"{list(s)} k={k}"))
+        if len(s) >= 2:
+            out.append(Sample((distinct(s, dtype, rng), 1), {"dim": 0, "keepdim": True}, name=f"{list(s)} dim 0"))
+    return out
+
+
+def _unique_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for s in ((), (0,), (1,), (7,), (4, 3), (0, 3)):
+        a = make(s, dtype, rng, 0, 3)  # values from {0, 1, 2}: many repeats
+        for kw in ({}, {"return_inverse": True}, {"return_counts": True}, {"return_inverse": True, "return_counts": True}):
+            out.append(Sample((a,), kw, name=f"{list(s)} {kw}"))
+        if len(s) == 2:
+            rows = np.concatenate([a, a[:2]], axis=0)
+            for kw in ({"dim": 0, "return_inverse": True, "return_counts": True}, {"dim": 1, "return_counts": True}):
+                out.append(Sample((rows,), kw, name=f"{list(rows.shape)} {kw}"))
+    return out
+
+
+def _unique_consecutive_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for s in ((), (0,), (1,), (9,), (5, 2)):
+        a = make(s, dtype, rng, 0, 2)
+        for kw in ({}, {"return_inverse": True, "return_counts": True}):
+            out.append(Sample((a,), kw, name=f"{list(s)} {kw}"))
+    a = np.repeat(make((3, 2), dtype, rng, 0, 2), 2, axis=0)
+    out.append(Sample((a,), {"dim": 0, "return_inverse": True, "return_counts": True}, name="rows dim 0"))
+    return out
+
+
+def _k_errors(name: str, msg: str) -> Callable[[], list[ErrorSample]]:
+    def f() -> list[ErrorSample]:
+        a = np.zeros((2, 3), np.float32)
+        return [
+            ErrorSample(Sample((a, 4)), RuntimeError, msg),
+            ErrorSample(Sample((a, -1 if name == "topk" else 0)), RuntimeError, msg),
+            ErrorSample(Sample((a, 1), {"dim": 2}), IndexError, r"range of \[-2, 1\].*got 2"),
+            ErrorSample(Sample((a, 1.5)), TypeError, rf"{name}.*'k' must be int"),
+        ]
+
+    return f
+
+
+def _topk_errors() -> list[ErrorSample]:
+    return [*_k_errors("topk", "topk.*k out of range")(),
+            ErrorSample(Sample((np.zeros(3, bool), 1)), RuntimeError, "topk.*bool")]
+
+
+def _sort_errors(name: str) -> Callable[[], list[ErrorSample]]:
+    def f() -> list[ErrorSample]:
+        a = np.zeros((2, 3), np.float32)
+        return [
+            ErrorSample(Sample((a,), {"dim": 2}), IndexError, rf"{name}.*range of \[-2, 1\].*got 2"),
+            ErrorSample(Sample((a,), {"dim": (0,)}), TypeError, rf"{name}.*dim.*tuple"),
+            ErrorSample(Sample(([1, 2],)), TypeError, rf"{name}.*Tensor"),
+        ]
+
+    return f
+
+
+def _median_errors() -> list[ErrorSample]:
+    e = np.zeros((0, 3), np.float32)
+    return [
+        *_sort_errors("median")(),
+        ErrorSample(Sample((e,), {"dim": 0}), IndexError, r"median\(\): Expected reduction dim 0 to have non-zero"),
+        ErrorSample(Sample((np.zeros(3, bool),)), NotImplementedError, r"median.*Bool"),
+    ]
+
+
+def _unique_errors() -> list[ErrorSample]:
+    return [ErrorSample(Sample((np.zeros(3, np.int64),), {"dim": 1}), IndexError, r"unique.*range of \[-1, 0\]")]
+
+
+_STABLE = ({"stable": True}, {"descending": True, "stable": True})
+
+OPS: list[OpInfo] = [
+    OpInfo("sort", dim_samples(_STABLE, special=_sort_nan), ref=None, dtypes=ALL, errors=_sort_errors("sort")),
+    OpInfo("argsort", dim_samples(_STABLE, special=_sort_ties), dtypes=ALL, grad=False,
+           errors=_sort_errors("argsort")),
+    OpInfo("msort", lambda dt, rng: [Sample((distinct(s, dt, rng),)) for s in ((1,), (5,), (3, 4), (2, 3, 2), (0, 3))],
+           ref=lambda a: np.sort(a, axis=0), dtypes=ALL),
+    OpInfo("topk", _topk_samples, dtypes=(*NUMERIC,), errors=_topk_errors),
+    OpInfo("kthvalue", _kth_samples, dtypes=_NO_BOOL, errors=_k_errors("kthvalue", "kthvalue.*k out of range")),
+    OpInfo("median", dim_samples(({}, {"keepdim": True}), skip_empty_dim=True, special=_nan_median), dtypes=_NO_BOOL,
+           errors=_median_errors),
+    OpInfo("nanmedian", dim_samples(skip_empty_dim=True, special=_nan_median), dtypes=FLOATS_HALF),
+    OpInfo("mode", dim_samples(({}, {"keepdim": True}), skip_empty_dim=True, special=_mode_ties), dtypes=ALL,
+           errors=lambda: dim_errors("mode", tuples=False)()[:2]),
+    OpInfo("unique", _unique_samples, dtypes=ALL, grad=False, errors=_unique_errors),
+    OpInfo("unique_consecutive", _unique_consecutive_samples, dtypes=(rt.bool, rt.int64, *FLOATS), grad=False),
+]

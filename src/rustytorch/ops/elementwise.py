@@ -1,4 +1,9 @@
-"""Elementwise arithmetic: each op's forward (NumPy) and backward (tensor ops) side by side."""
+"""Elementwise arithmetic (+ - * / unary minus, abs): each op's forward (NumPy) and backward (tensor ops)
+side by side, the public functions, their in-place forms and the Python operators.
+
+Floor division, remainder, fmod and pow are in ``ops.powdiv``; ``zero_`` / ``fill_`` / ``copy_`` in
+``ops.fill``.
+"""
 
 from __future__ import annotations
 
@@ -8,147 +13,219 @@ import numpy as np
 
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
-from ._registry import Op, binary, broadcast_error, inplace, operands, register
+from ._pointwise import (
+    BF16,
+    attach_in_place,
+    bcall,
+    binary_forward,
+    check_tensor,
+    dunder,
+    not_implemented,
+    to_out,
+    ucall,
+    zeros_like_grad,
+)
+from ._registry import Op, binary, broadcast_error, operands, register, unary
 
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "exp"]
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "abs",
+    "absolute", "positive",
+]  # fmt: skip
 
 
-def _binary(op: str, ufunc: Any, a: Any, b: Any) -> np.ndarray:
-    x, y, _ = operands(op, a, b)
-    try:
-        return ufunc(x, y)  # type: ignore[no-any-return]
-    except ValueError:
-        raise broadcast_error(op, a, b) from None
+def _is_bool(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind == "b"
+    return isinstance(x, bool | np.bool_) or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+
+
+def _is_one(alpha: Any) -> bool:
+    return alpha.__class__ is int and alpha == 1  # type: ignore[no-any-return]
+
+
+def _scaled(op: str, y: Any, rd: np.dtype[Any], alpha: Any) -> Any:
+    """``alpha * y`` computed in the result dtype ``rd`` (torch's rules for ``alpha``)."""
+    if isinstance(alpha, bool | np.bool_):
+        if rd.kind != "b":
+            raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results.")
+    elif rd.kind != "f" and rd is not BF16 and isinstance(alpha, float | np.floating):
+        raise RuntimeError(f"{op}: For integral input tensors, argument alpha must not be a floating point number.")
+    elif not isinstance(alpha, int | float | np.number):
+        raise TypeError(f"{op}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    y = np.asarray(y, dtype=rd)
+    return bcall(np.multiply, y, alpha).astype(rd, copy=False)
 
 
 class Add(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> np.ndarray:
-        if alpha != 1:
-            b = b * alpha
-            if ctx is not None:
-                ctx.alpha = alpha
-        elif ctx is not None:
-            ctx.alpha = 1
-        return _binary("add", np.add, a, b)
+        if ctx is not None:
+            ctx.alpha = alpha
+        if _is_one(alpha):
+            return binary_forward("add", np.add, a, b)  # type: ignore[no-any-return]
+        x, y, rd = operands("add", a, b)
+        try:
+            return bcall(np.add, x, _scaled("add", y, rd, alpha))  # type: ignore[no-any-return]
+        except ValueError:
+            raise broadcast_error("add", a, b) from None
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Any, Any]:  # d(a + alpha b) = da + alpha db
-        return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha)
+        return grad, (grad if _is_one(ctx.alpha) else grad * ctx.alpha)
+
+
+def _check_sub(a: Any, b: Any) -> None:
+    ba, bb = _is_bool(a), _is_bool(b)
+    if ba and bb:
+        raise RuntimeError(
+            "sub: Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if ba or bb:
+        raise RuntimeError(
+            "sub: Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 class Sub(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> np.ndarray:
-        if isinstance(a, Tensor) and a._data.dtype.kind == "b" and isinstance(b, Tensor) and b._data.dtype.kind == "b":
-            raise RuntimeError("sub: subtraction with two bool tensors is not supported; use the ^ or logical_xor operator")
-        if alpha != 1:
-            b = b * alpha
+        _check_sub(a, b)
         if ctx is not None:
             ctx.alpha = alpha
-        return _binary("sub", np.subtract, a, b)
+        if _is_one(alpha):
+            return binary_forward("sub", np.subtract, a, b)  # type: ignore[no-any-return]
+        x, y, rd = operands("sub", a, b)
+        try:
+            return bcall(np.subtract, x, _scaled("sub", y, rd, alpha))  # type: ignore[no-any-return]
+        except ValueError:
+            raise broadcast_error("sub", a, b) from None
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Any, Any]:  # d(a - alpha b) = da - alpha db
-        return grad, (-grad if ctx.alpha == 1 else grad * (-ctx.alpha))
+        return grad, (-grad if _is_one(ctx.alpha) else grad * (-ctx.alpha))
 
 
 class Mul(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
         if ctx is not None:
-            ctx.save_for_backward(a if isinstance(a, Tensor) and ctx.needs_input_grad[1] else None,
-                                  b if isinstance(b, Tensor) and ctx.needs_input_grad[0] else None)
-            ctx.scalars = (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
-        return _binary("mul", np.multiply, a, b)
+            ctx.save_for_backward(
+                a if isinstance(a, Tensor) and ctx.needs_input_grad[1] else None,
+                b if isinstance(b, Tensor) and ctx.needs_input_grad[0] else None,
+            )
+            ctx.consts = (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
+        return binary_forward("mul", np.multiply, a, b)  # type: ignore[no-any-return]
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Any, Any]:  # d(ab) = b da + a db
         a, b = ctx.saved_tensors
-        sa, sb = ctx.scalars
-        ga = (grad * (b if b is not None else sb)) if ctx.needs_input_grad[0] else None
-        gb = (grad * (a if a is not None else sa)) if ctx.needs_input_grad[1] else None
+        ca, cb = ctx.consts
+        ga = grad * (b if b is not None else cb) if ctx.needs_input_grad[0] else None
+        gb = grad * (a if a is not None else ca) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+
+def _true_divide(x: Any, y: Any, rd: np.dtype[Any]) -> Any:
+    if rd.kind != "f" and rd is not BF16:  # integers and bools divide to the default float dtype
+        fd = get_default_dtype().np
+        x = np.asarray(x).astype(fd, copy=False)
+        y = np.asarray(y).astype(fd, copy=False)
+    return bcall(np.true_divide, x, y)
+
+
+def _int_zero_check(op: str, y: Any) -> None:
+    if np.any(np.asarray(y) == 0):
+        raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
+
+
+def trunc_divide(op: str, x: Any, y: Any, rd: np.dtype[Any]) -> Any:
+    """Division rounded toward zero (exact for integers)."""
+    if rd.kind in "iu":
+        _int_zero_check(op, y)
+        r = bcall(np.fmod, x, y)
+        return bcall(np.floor_divide, bcall(np.subtract, x, r), y)  # x - fmod(x, y) is a multiple of y
+    if rd.kind == "b":
+        raise not_implemented(op, rd)
+    return ucall(np.trunc, bcall(np.true_divide, x, y))
+
+
+def floor_div(op: str, x: Any, y: Any, rd: np.dtype[Any]) -> Any:
+    """Division rounded toward -inf (Python's ``//``; NumPy and torch use the same algorithm for floats)."""
+    if rd.kind in "iu":
+        _int_zero_check(op, y)
+    elif rd.kind == "b":
+        raise not_implemented(op, rd)
+    return bcall(np.floor_divide, x, y)
 
 
 class Div(Op):
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, rounding_mode: str | None = None) -> np.ndarray:
+    def forward(ctx: Any, a: Any, b: Any, rounding_mode: str | None = None) -> Any:
         x, y, rd = operands("div", a, b)
-        if rounding_mode is None:
-            if rd.kind != "f" and rd.name != "bfloat16":
-                fd = get_default_dtype().np
-                x = x.astype(fd) if isinstance(x, np.ndarray) else np.asarray(x, dtype=fd)
-                y = y.astype(fd) if isinstance(y, np.ndarray) else np.asarray(y, dtype=fd)
-            ufunc = np.true_divide
-        elif rounding_mode == "floor":
-            ufunc = np.floor_divide
-        elif rounding_mode == "trunc":
-            ufunc = _trunc_divide
-        else:
-            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
         if ctx is not None:
             ctx.rounding_mode = rounding_mode
-            ctx.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
-            ctx.scalars = (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
+            ctx.save_for_backward(
+                a if isinstance(a, Tensor) and ctx.needs_input_grad[1] else None,
+                b if isinstance(b, Tensor) else None,
+            )
+            ctx.consts = (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
         try:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return ufunc(x, y)  # type: ignore[no-any-return]
+            if rounding_mode is None:
+                return _true_divide(x, y, rd)
+            if rounding_mode == "trunc":
+                return trunc_divide("div", x, y, rd)
+            if rounding_mode == "floor":
+                return floor_div("div", x, y, rd)
         except ValueError:
             raise broadcast_error("div", a, b) from None
-        except ZeroDivisionError:  # pragma: no cover - NumPy does not raise
-            raise RuntimeError("div: ZeroDivisionError") from None
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
     @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple[Any, Any]:  # d(a/b) = da/b - a db/b^2
-        if ctx.rounding_mode is not None:
-            return (grad * 0 if ctx.needs_input_grad[0] else None), (grad * 0 if ctx.needs_input_grad[1] else None)
+    def backward(ctx: Any, grad: Tensor) -> tuple[Any, Any]:  # d(a/b) = da/b - a db/b^2; rounded: 0 (as torch)
         a, b = ctx.saved_tensors
-        sa, sb = ctx.scalars
-        b_ = b if b is not None else sb
+        ca, cb = ctx.consts
+        if ctx.rounding_mode is not None:
+            z = zeros_like_grad(grad)
+            return (z if ctx.needs_input_grad[0] else None), (z if ctx.needs_input_grad[1] else None)
+        b_ = b if b is not None else cb
         ga = grad / b_ if ctx.needs_input_grad[0] else None
         gb = None
         if ctx.needs_input_grad[1]:
-            a_ = a if a is not None else sa
-            gb = -grad * a_ / (b * b)
+            a_ = a if a is not None else ca
+            gb = -grad * a_ / (b_ * b_)
         return ga, gb
-
-
-def _trunc_divide(x: Any, y: Any) -> np.ndarray:
-    q = np.true_divide(x, y)
-    r = np.trunc(q)
-    dt = np.result_type(x, y)
-    return r.astype(dt) if dt.kind in "iu" else r  # type: ignore[no-any-return]
 
 
 class Neg(Op):
     @staticmethod
     def forward(ctx: Any, x: Tensor) -> np.ndarray:
         if x._data.dtype.kind == "b":
-            raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not()")
-        return np.negative(x._data)
+            raise RuntimeError(
+                "neg: Negation, the `-` operator, on a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return ucall(np.negative, x._data)  # type: ignore[no-any-return]
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # d(-x) = -dx
         return -grad
 
 
-def _float_arg(x: Tensor) -> np.ndarray:
-    """Integer and bool inputs of float functions compute in the default dtype, as torch."""
-    a = x._data
-    return a if a.dtype.kind == "f" or a.dtype.name == "bfloat16" else a.astype(get_default_dtype().np)
-
-
-class Exp(Op):
-    save_result = True
-
+class Abs(Op):
     @staticmethod
     def forward(ctx: Any, x: Tensor) -> np.ndarray:
-        return np.exp(_float_arg(x))
+        if x._data.dtype.kind == "b":
+            raise not_implemented("abs", x._data.dtype)
+        if ctx is not None:
+            ctx.save_for_backward(x)
+        return ucall(np.absolute, x._data)  # type: ignore[no-any-return]
 
     @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:  # d exp(x) = exp(x) dx
-        return grad * ctx.result
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # d|x| = sign(x) dx (0 at 0, as torch)
+        (x,) = ctx.saved_tensors
+        return grad * x.sign()
 
 
 @register
@@ -160,32 +237,36 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     >>> import rustytorch as rt
     >>> rt.add(rt.tensor([1, 2]), rt.tensor([10, 20]), alpha=2)
     tensor([21, 42])
+    >>> rt.tensor([1, 2]) + 0.5
+    tensor([1.5000, 2.5000])
     """
-    if out is None and alpha == 1:
+    if out is None and alpha.__class__ is int and alpha == 1:
         return binary(Add, np.add, "add", input, other)
     r = Add.apply(input, other, alpha=alpha)
-    return r if out is None else _to_out(out, r, "add")
+    return r if out is None else to_out(out, r, "add")
 
 
 @register
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
-    """``input - alpha * other``, as ``torch.sub``.
+    """``input - alpha * other``, as ``torch.sub``; bool operands raise, as torch.
 
     Examples
     --------
     >>> import rustytorch as rt
     >>> rt.sub(rt.tensor([5.0, 7.0]), 1.5)
     tensor([3.5000, 5.5000])
+    >>> rt.sub(rt.tensor([5, 7]), rt.tensor([1, 1]), alpha=3)
+    tensor([2, 4])
     """
-    if out is None and alpha == 1 and not (isinstance(input, Tensor) and input._data.dtype.kind == "b"):
-        return binary(Sub, np.subtract, "sub", input, other)
+    if out is None and alpha.__class__ is int and alpha == 1:
+        return binary(Sub, np.subtract, "sub", input, other, "iuf")
     r = Sub.apply(input, other, alpha=alpha)
-    return r if out is None else _to_out(out, r, "sub")
+    return r if out is None else to_out(out, r, "sub")
 
 
 @register
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
-    """Elementwise product, as ``torch.mul``.
+    """Elementwise product with broadcasting, as ``torch.mul``.
 
     Examples
     --------
@@ -196,26 +277,34 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """
     if out is None:
         return binary(Mul, np.multiply, "mul", input, other)
-    return _to_out(out, Mul.apply(input, other), "mul")
+    return to_out(out, Mul.apply(input, other), "mul")
 
 
 @register
 def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
-    """Elementwise division; integers divide to the default float dtype unless ``rounding_mode``, as ``torch.div``.
+    """Elementwise division, as ``torch.div``.
+
+    Integers divide to the default float dtype unless ``rounding_mode`` is ``"trunc"`` (toward
+    zero) or ``"floor"`` (toward -inf, Python's ``//``); integer division by zero with a
+    rounding mode raises ``RuntimeError`` (ZeroDivisionError), as torch.
 
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.div(rt.tensor([7, -7]), 2), rt.div(rt.tensor([7, -7]), 2, rounding_mode="floor")
-    (tensor([ 3.5000, -3.5000]), tensor([ 3, -4]))
+    >>> rt.div(rt.tensor([7, -7]), 2)
+    tensor([ 3.5000, -3.5000])
+    >>> rt.div(rt.tensor([7, -7]), 2, rounding_mode="floor"), rt.div(rt.tensor([7, -7]), 2, rounding_mode="trunc")
+    (tensor([ 3, -4]), tensor([ 3, -3]))
     """
-    r = Div.apply(input, other, rounding_mode=rounding_mode) if rounding_mode is not None else Div.apply(input, other)
-    return r if out is None else _to_out(out, r, "div")
+    if out is None and rounding_mode is None:
+        return binary(Div, np.true_divide, "div", input, other, "f")
+    r = Div.apply(input, other, rounding_mode=rounding_mode)
+    return r if out is None else to_out(out, r, "div")
 
 
 @register
 def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    """``-input``, as ``torch.neg``.
+    """``-input``, as ``torch.neg``; bool tensors raise (use ``~``), as torch.
 
     Examples
     --------
@@ -223,34 +312,43 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     >>> rt.neg(rt.tensor([1, -2]))
     tensor([-1,  2])
     """
-    r = Neg.apply(input)
-    return r if out is None else _to_out(out, r, "neg")
+    check_tensor("neg", input)
+    if out is None:
+        return unary(Neg, np.negative, input, "iuf")
+    return to_out(out, Neg.apply(input), "neg")
 
 
 @register
-def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-    """``e ** input``, as ``torch.exp``; integer inputs give the default float dtype.
+def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A001
+    """``|input|``, as ``torch.abs``; its gradient is ``sign(input)`` (0 at 0).
 
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.exp(rt.tensor([0.0, 1.0]))
-    tensor([1.0000, 2.7183])
+    >>> rt.abs(rt.tensor([-1.5, 0.0, 2.0])), abs(rt.tensor([-3, 3]))
+    (tensor([1.5000, 0.0000, 2.0000]), tensor([3, 3]))
     """
-    r = Exp.apply(input)
-    return r if out is None else _to_out(out, r, "exp")
+    check_tensor("abs", input)
+    if out is None:
+        return unary(Abs, np.absolute, input, "iuf")
+    return to_out(out, Abs.apply(input), "abs")
 
 
-def _to_out(out: Tensor, r: Tensor, op: str) -> Tensor:
-    """Write a result into an ``out=`` tensor (resized when empty, as torch)."""
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{op}: out must be a Tensor, got {type(out).__name__}")
-    if out._requires_grad and r._requires_grad:
-        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation")
-    if out._data.shape != r._data.shape and out._data.size == 0:
-        out._data = np.empty(r._data.shape, dtype=out._data.dtype)
-        out._storage = None
-    return inplace(out, op, lambda _t, v: v, r.detach())
+@register
+def positive(input: Tensor) -> Tensor:
+    """``+input``: returns ``input`` itself, as ``torch.positive``; bool tensors raise.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> x = rt.tensor([1.0, -2.0])
+    >>> +x, rt.positive(x) is x
+    (tensor([ 1., -2.]), True)
+    """
+    check_tensor("positive", input)
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("positive: The `+` operator, on a bool tensor is not supported.")
+    return input
 
 
 subtract = register(sub, name="subtract")
@@ -258,39 +356,42 @@ multiply = register(mul, name="multiply")
 divide = register(div, name="divide")
 true_divide = register(div, name="true_divide")
 negative = register(neg, name="negative")
+absolute = register(abs, name="absolute")
+
+attach_in_place(
+    ("add_", add), ("sub_", sub), ("mul_", mul), ("div_", div), ("neg_", neg), ("abs_", abs),
+    ("subtract_", sub), ("multiply_", mul), ("divide_", div), ("true_divide_", div), ("negative_", neg),
+    ("absolute_", abs),
+)  # fmt: skip
 
 
-def _in_place(name: str, fn: Any) -> Any:
-    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return inplace(self, name, fn, *args, **kwargs)
-
-    method.__name__ = name
-    method.__qualname__ = f"Tensor.{name}"
-    method.__doc__ = f"In-place form of :func:`{fn.__name__}`: writes the result into ``self`` and returns it."
-    return method
+def _add2(a: Any, b: Any) -> Tensor:
+    return binary(Add, np.add, "add", a, b)
 
 
-for _name, _fn in (("add_", add), ("sub_", sub), ("mul_", mul), ("div_", div), ("neg_", neg), ("exp_", exp)):
-    setattr(Tensor, _name, _in_place(_name, _fn))
-for _name, _fn in (("subtract_", sub), ("multiply_", mul), ("divide_", div), ("true_divide_", div), ("negative_", neg)):
-    setattr(Tensor, _name, _in_place(_name, _fn))
+def _sub2(a: Any, b: Any) -> Tensor:
+    return binary(Sub, np.subtract, "sub", a, b, "iuf")
 
 
-def _rsub(self: Tensor, other: Any) -> Tensor:
-    return Sub.apply(other, self)
+def _mul2(a: Any, b: Any) -> Tensor:
+    return binary(Mul, np.multiply, "mul", a, b)
 
 
-def _rtruediv(self: Tensor, other: Any) -> Tensor:
-    return Div.apply(other, self)
+def _div2(a: Any, b: Any) -> Tensor:
+    return binary(Div, np.true_divide, "div", a, b, "f")
 
 
-Tensor.__add__ = Tensor.__radd__ = add  # type: ignore[method-assign,assignment]
-Tensor.__sub__ = sub  # type: ignore[method-assign,assignment]
-Tensor.__rsub__ = _rsub  # type: ignore[method-assign,assignment]
-Tensor.__mul__ = Tensor.__rmul__ = mul  # type: ignore[method-assign,assignment]
-Tensor.__truediv__ = div  # type: ignore[method-assign,assignment]
-Tensor.__rtruediv__ = _rtruediv  # type: ignore[method-assign,assignment]
+Tensor.__add__ = dunder(_add2)  # type: ignore[method-assign,assignment]
+Tensor.__radd__ = dunder(_add2, reflected=True)  # type: ignore[method-assign,assignment]
+Tensor.__sub__ = dunder(_sub2)  # type: ignore[method-assign,assignment]
+Tensor.__rsub__ = dunder(_sub2, reflected=True)  # type: ignore[method-assign,assignment]
+Tensor.__mul__ = dunder(_mul2)  # type: ignore[method-assign,assignment]
+Tensor.__rmul__ = dunder(_mul2, reflected=True)  # type: ignore[method-assign,assignment]
+Tensor.__truediv__ = dunder(_div2)  # type: ignore[method-assign,assignment]
+Tensor.__rtruediv__ = dunder(_div2, reflected=True)  # type: ignore[method-assign,assignment]
 Tensor.__neg__ = neg  # type: ignore[method-assign,assignment]
+Tensor.__pos__ = positive  # type: ignore[method-assign,assignment]
+Tensor.__abs__ = abs  # type: ignore[method-assign,assignment]
 Tensor.__iadd__ = Tensor.add_  # type: ignore[attr-defined]
 Tensor.__isub__ = Tensor.sub_  # type: ignore[attr-defined]
 Tensor.__imul__ = Tensor.mul_  # type: ignore[attr-defined]

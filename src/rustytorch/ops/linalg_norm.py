@@ -1,0 +1,197 @@
+"""``rt.linalg`` norms and small products: ``matrix_norm``, ``norm``, ``vecdot``, ``multi_dot``.
+
+Vector norms are the reductions' ``linalg.vector_norm`` op; the matrix norms are compositions of
+differentiable ops (``vector_norm``, ``amax``/``amin``, ``svdvals``), as torch computes them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._dtype import to_dtype
+from .._tensor import Tensor, _wrap_dim
+from ._registry import OPS, register
+from .linalg import dtype_name, matmul
+from .linalg_decomp import check_matrix
+
+__all__: list[str] = []
+
+
+def _vector_norm(*args: Any, **kwargs: Any) -> Tensor:
+    return OPS["linalg.vector_norm"](*args, **kwargs)  # type: ignore[no-any-return]
+
+
+def _keep(r: Tensor, shape: tuple[int, ...], dims: tuple[int, int]) -> Tensor:
+    """Put back the two reduced dimensions as size 1 (``keepdim=True``)."""
+    return r.reshape(tuple(1 if i in dims else n for i, n in enumerate(shape)))
+
+
+@register(name="linalg.matrix_norm", method=False)
+def linalg_matrix_norm(
+    A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *, dtype: Any = None, out: Any = None
+) -> Tensor:
+    """Matrix norm over the two dimensions ``dim``, as ``torch.linalg.matrix_norm``.
+
+    ``ord``: 'fro' (default), 'nuc' (sum of singular values), 2 / -2 (largest / smallest singular
+    value), 1 / -1 (max / min column sum of ``|A|``), inf / -inf (max / min row sum).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> A = rt.tensor([[1.0, -2.0], [3.0, 4.0]])
+    >>> rt.linalg.matrix_norm(A), rt.linalg.matrix_norm(A, ord=1), rt.linalg.matrix_norm(A, ord=float("inf"))
+    (tensor(5.4772), tensor(6.), tensor(7.))
+    """
+    op = "linalg.matrix_norm"
+    check_matrix(op, A)
+    if dtype is not None:
+        d = to_dtype(dtype)
+        src = A.dtype
+        if d is not src and d.itemsize < src.itemsize:
+            raise RuntimeError(
+                f"{op}: the dtype of the input ({src.name}) should be convertible without narrowing to the specified "
+                f"dtype ({d.name})"
+            )
+        A = A.to(d)
+    shape = A._data.shape
+    if not isinstance(dim, tuple | list) or len(dim) != 2:
+        raise RuntimeError(f"{op}: dim must be a 2-tuple. Got {len(dim) if isinstance(dim, tuple | list) else dim}")
+    d0, d1 = (_wrap_dim(int(x), len(shape), op) for x in dim)
+    if d0 == d1:
+        raise RuntimeError(f"{op}: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if isinstance(ord, str):
+        if ord == "fro":
+            return _vector_norm(A, 2, dim=(d0, d1), keepdim=keepdim)
+        if ord != "nuc":
+            raise RuntimeError(f"{op}: Order {ord} not supported.")
+        s = _svdvals_over(A, d0, d1)
+        r = s.sum(-1)
+    elif ord in (2, -2):
+        s = _svdvals_over(A, d0, d1)
+        if s._data.shape[-1] == 0:
+            r = s.sum(-1)  # empty matrix: 0, as torch
+        else:
+            r = s.amax(dim=-1) if ord == 2 else s.amin(dim=-1)
+    elif ord in (1, -1, math.inf, -math.inf):
+        sum_dim, max_dim = (d0, d1) if ord in (1, -1) else (d1, d0)
+        col = _vector_norm(A, 1, dim=sum_dim, keepdim=True)  # sum of |A| along sum_dim
+        if col._data.shape[max_dim] == 0:
+            r = col.sum(dim=max_dim, keepdim=True)
+        else:
+            r = col.amax(dim=max_dim, keepdim=True) if ord > 0 else col.amin(dim=max_dim, keepdim=True)
+        return r if keepdim else r.reshape(tuple(n for i, n in enumerate(shape) if i not in (d0, d1)))
+    else:
+        raise RuntimeError(f"{op}: Order {ord} not supported.")
+    return _keep(r, shape, (d0, d1)) if keepdim else r
+
+
+def _svdvals_over(A: Tensor, d0: int, d1: int) -> Tensor:
+    from .linalg_spectral import linalg_svdvals
+
+    nd = A._data.ndim
+    if (d0, d1) != (nd - 2, nd - 1):
+        A = A.movedim((d0, d1), (-2, -1))
+    return linalg_svdvals(A)
+
+
+@register(name="linalg.norm", method=False)
+def linalg_norm(
+    A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None
+) -> Tensor:
+    """Vector or matrix norm, as ``torch.linalg.norm``.
+
+    A matrix norm when ``dim`` is a 2-tuple or when ``dim`` is None, ``ord`` is given and the input
+    is 2-D; otherwise a vector norm (``linalg.vector_norm``; ``ord=None`` is the 2-norm of all elements).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> A = rt.tensor([[3.0, 0.0], [0.0, 4.0]])
+    >>> rt.linalg.norm(A), rt.linalg.norm(A, ord=2), rt.linalg.norm(A, dim=1)
+    (tensor(5.), tensor(4.), tensor([3., 4.]))
+    """
+    op = "linalg.norm"
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(A).__name__}")
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None:
+        dim = tuple(dim)
+        if len(dim) not in (1, 2):
+            raise RuntimeError(f"{op}: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
+        if len(dim) == 2:
+            return linalg_matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+        if isinstance(ord, str):
+            raise RuntimeError(f"{op}: ord {ord!r} is a matrix norm, but dim {list(dim)} selects a vector norm")
+        return _vector_norm(A, 2 if ord is None else ord, dim=dim, keepdim=keepdim, dtype=dtype)
+    if ord is None:
+        return _vector_norm(A, 2, dim=None, keepdim=keepdim, dtype=dtype)
+    nd = A._data.ndim
+    if nd == 2:
+        return linalg_matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    if nd == 1:
+        if isinstance(ord, str):
+            raise RuntimeError(f"{op}: ord {ord!r} is a matrix norm, but the input is 1D")
+        return _vector_norm(A, ord, dim=None, keepdim=keepdim, dtype=dtype)
+    raise RuntimeError(f"{op}: If dim is not specified but ord is, the input must be 1D or 2D. Got {nd}D.")
+
+
+@register(name="linalg.vecdot", method=False)
+def linalg_vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:
+    """Dot product of vectors along ``dim`` with broadcasting, as ``torch.linalg.vecdot``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.linalg.vecdot(rt.tensor([[1.0, 2.0], [3.0, 4.0]]), rt.tensor([1.0, 1.0]))
+    tensor([3., 7.])
+    """
+    if not isinstance(x, Tensor) or not isinstance(y, Tensor):
+        raise TypeError(f"linalg.vecdot(): arguments must be Tensors, got {type(x).__name__} and {type(y).__name__}")
+    if x._data.dtype != y._data.dtype:
+        raise RuntimeError(
+            f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {dtype_name(x._data)} and y "
+            f"of type {dtype_name(y._data)} instead"
+        )
+    return (x * y).sum(dim)  # type: ignore[no-any-return]
+
+
+@register(name="linalg.multi_dot", method=False)
+def linalg_multi_dot(tensors: Any, *, out: Any = None) -> Tensor:
+    """Product of a chain of matrices (the first may be a 1-D row, the last a 1-D column), as
+    ``torch.linalg.multi_dot``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.linalg.multi_dot([rt.tensor([1.0, 2.0]), rt.tensor([[1.0, 0.0], [0.0, 2.0]]), rt.tensor([1.0, 1.0])])
+    tensor(5.)
+    """
+    ts = list(tensors)
+    if len(ts) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(ts)}")
+    for i, t in enumerate(ts):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"multi_dot(): tensor {i} must be a Tensor, not {type(t).__name__}")
+        if t._data.dtype != ts[0]._data.dtype:
+            raise RuntimeError(
+                f"multi_dot(): all tensors must have be the same dtype but tensor 0 is {dtype_name(ts[0]._data)} and "
+                f"tensor {i} {dtype_name(t._data)}"
+            )
+        nd = t._data.ndim
+        edge = "first" if i == 0 else "last" if i == len(ts) - 1 else None
+        if edge is not None and nd not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the {edge} tensor must be 1D or 2D but got {nd}D")
+        if edge is None and nd != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {nd}D")
+    for i in range(len(ts) - 1):
+        a, b = ts[i]._data.shape, ts[i + 1]._data.shape
+        if a[-1] != b[0]:
+            raise RuntimeError(
+                f"multi_dot(): tensors {i} and {i + 1} with shapes {list(a)} and {list(b)} cannot be multiplied"
+            )
+    r = ts[0]
+    for t in ts[1:]:
+        r = matmul(r, t)
+    return r

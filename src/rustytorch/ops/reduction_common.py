@@ -1,0 +1,161 @@
+"""Shared pieces of the reduction, scan and sorting modules (private: nothing here is a public op).
+
+- ``return_type``: the named tuples that ``max(dim=...)``, ``sort``, ``topk`` ... return, as
+  ``torch.return_types.*`` (tuple subclasses with attribute access and torch's repr).
+- ``const``: a constant tensor (outside the graph) made from an ndarray.
+- ``TakeAlongDim`` / ``PutAlongDim``: gather and scatter-add along one dimension, each the
+  other's backward, so gradients that route values to selected elements (max with ``dim``,
+  sort, topk, kthvalue, median, mode, cummax) differentiate any number of times.
+- ``Pow``: ``x ** p`` for a Python-number ``p``, used by the norm gradients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor, _make
+from ._registry import Op
+
+__all__: list[str] = []
+
+_RETURN_TYPES: dict[str, type] = {}
+
+
+class _ReturnTypeBase(tuple):  # type: ignore[type-arg]
+    """A tuple with named fields and torch's ``torch.return_types.<name>(...)`` repr."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    n_fields = 2
+    n_sequence_fields = 2
+    n_unnamed_fields = 0
+
+    def __new__(cls, *args: Any) -> Any:
+        if len(args) == 1 and len(cls._fields) != 1:
+            args = tuple(args[0])
+        if len(args) != len(cls._fields):
+            raise TypeError(f"{cls.__name__} takes a {len(cls._fields)}-sequence ({len(args)}-sequence given)")
+        return tuple.__new__(cls, args)
+
+    def __repr__(self) -> str:
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self, strict=True))
+        return f"rustytorch.return_types.{type(self).__name__}(\n{body})"
+
+    def __reduce__(self) -> Any:
+        return (return_type, (type(self).__name__, self._fields)), None, None, None, None
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(zip(self._fields, self, strict=True))
+
+
+def return_type(name: str, fields: tuple[str, ...] = ("values", "indices")) -> type:
+    """The named-tuple class ``rustytorch.return_types.<name>`` (made once per name)."""
+    cls = _RETURN_TYPES.get(name)
+    if cls is None:
+        ns: dict[str, Any] = {"__slots__": (), "_fields": fields, "__module__": "rustytorch.return_types"}
+        for i, f in enumerate(fields):
+            ns[f] = property(lambda self, _i=i: tuple.__getitem__(self, _i), doc=f"Field {i}: {f}.")
+        ns["n_fields"] = ns["n_sequence_fields"] = len(fields)
+        cls = _RETURN_TYPES[name] = type(name, (_ReturnTypeBase,), ns)
+    return cls
+
+
+def const(a: Any) -> Tensor:
+    """A constant tensor (no grad) holding ``a`` (an ndarray or NumPy scalar)."""
+    return _make(a if a.__class__ is np.ndarray else np.asarray(a))
+
+
+def open_index(idx: np.ndarray, dim: int) -> tuple[Any, ...]:
+    """A fancy-index tuple addressing ``out[..., idx[...], ...]`` along ``dim`` (the other axes broadcast)."""
+    shape = idx.shape
+    nd = len(shape)
+    return tuple(
+        idx if ax == dim else np.arange(shape[ax]).reshape((1,) * ax + (shape[ax],) + (1,) * (nd - ax - 1))
+        for ax in range(nd)
+    )
+
+
+def take_along(a: np.ndarray, idx: np.ndarray, dim: int) -> np.ndarray:
+    """``np.take_along_axis`` that also takes 0-d arrays (a 0-d gather is the element itself)."""
+    if a.ndim == 0:
+        return a.copy()
+    return np.take_along_axis(a, idx, axis=dim)
+
+
+def put_along(values: np.ndarray, idx: np.ndarray, dim: int, shape: tuple[int, ...], unique: bool) -> np.ndarray:
+    """Zeros of ``shape`` with ``values`` added at ``idx`` along ``dim`` (``unique``: no index repeats in a slice)."""
+    out = np.zeros(shape, dtype=values.dtype)
+    if not shape:
+        out[...] = values
+    elif unique:
+        np.put_along_axis(out, idx, values, axis=dim)
+    else:
+        np.add.at(out, open_index(idx, dim), values)
+    return out
+
+
+class TakeAlongDim(Op):
+    """``x`` gathered at ``idx`` (an int64 ndarray, same ndim as ``x``) along ``dim``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, idx: np.ndarray, dim: int, unique: bool = False) -> np.ndarray:
+        if ctx is not None:
+            ctx.idx, ctx.dim, ctx.unique = idx, dim, unique
+        return take_along(x._data, idx, dim)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:  # d gather = scatter-add of the gradient
+        return PutAlongDim.apply(grad, ctx.idx, ctx.dim, ctx._in_meta[0][0], ctx.unique)
+
+
+class PutAlongDim(Op):
+    """Zeros of ``shape`` with ``x`` scatter-added at ``idx`` along ``dim``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, idx: np.ndarray, dim: int, shape: tuple[int, ...], unique: bool) -> np.ndarray:
+        if ctx is not None:
+            ctx.idx, ctx.dim, ctx.unique = idx, dim, unique
+        return put_along(x._data, idx, dim, shape, unique)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:  # d scatter-add = gather of the gradient
+        return TakeAlongDim.apply(grad, ctx.idx, ctx.dim, ctx.unique)
+
+
+def select_backward(grad: Tensor, idx: np.ndarray, dim: int, shape: tuple[int, ...], keepdim: bool) -> Tensor:
+    """Gradient of a value-selecting reduction along ``dim`` (max/min/median/kthvalue/mode with ``dim``).
+
+    ``idx`` are the selected indices with the reduced dimension kept (size 1).
+    """
+    if not shape:
+        return grad
+    if not keepdim:
+        grad = grad.reshape(idx.shape)
+    return PutAlongDim.apply(grad, idx, dim, shape, True)  # type: ignore[no-any-return]
+
+
+def evenly_backward(grad: Tensor, x: np.ndarray, value: np.ndarray) -> Tensor:
+    """Gradient of a whole-tensor max/min/median: shared evenly among the elements equal to the result, as torch."""
+    v = value.reshape(())
+    mask = np.isnan(x) if np.isnan(v) else (x == v)
+    w = mask / max(int(np.count_nonzero(mask)), 1)
+    return grad * const(w.astype(x.dtype, copy=False))
+
+
+class Pow(Op):
+    """``x ** p`` for a Python number ``p`` (a private helper of the norm gradients)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, p: float) -> np.ndarray:
+        if ctx is not None:
+            ctx.save_for_backward(x)
+            ctx.p = p
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(x._data, x._data.dtype.type(p))  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:  # d x^p = p x^(p-1)
+        (x,) = ctx.saved_tensors
+        return grad * Pow.apply(x, ctx.p - 1) * ctx.p
