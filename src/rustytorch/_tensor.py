@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import dtype as _DType
+from ._location import user_location
 from ._storage import UntypedStorage, data_ptr, flat_buffer
 
 if TYPE_CHECKING:
@@ -282,8 +283,6 @@ class Tensor(_MethodsBase):
 
     def _bump_version(self, op: str) -> None:
         """Record an in-place write: the version counter of the shared storage goes up."""
-        from .autograd.node import user_location
-
         s = self._get_storage()
         s.version += 1
         s.last_write = (op, user_location())

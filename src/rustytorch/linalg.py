@@ -19,11 +19,11 @@ from .ops.linalg_decomp import LinAlgError
 from .ops.linalg_decomp import linalg_cholesky as cholesky
 from .ops.linalg_decomp import linalg_det as det
 from .ops.linalg_decomp import linalg_inv as inv
-from .ops.linalg_decomp import linalg_matrix_power as matrix_power
 from .ops.linalg_decomp import linalg_qr_fn as qr
 from .ops.linalg_decomp import linalg_slogdet_fn as slogdet
 from .ops.linalg_decomp import linalg_solve as solve
 from .ops.linalg_norm import linalg_matrix_norm as matrix_norm
+from .ops.linalg_norm import linalg_matrix_power as matrix_power
 from .ops.linalg_norm import linalg_multi_dot as multi_dot
 from .ops.linalg_norm import linalg_norm as norm
 from .ops.linalg_norm import linalg_vecdot as vecdot

@@ -117,7 +117,7 @@ def make(shape: Sequence[int], dtype: Any, rng: np.random.Generator, low: float 
     """A random array of ``shape`` and rustytorch ``dtype`` with values in ``[low, high)``."""
     shape = tuple(shape)
     if dtype == rt.bool:
-        return rng.random(shape) < 0.5
+        return np.asarray(rng.random(shape) < 0.5)  # a 0-d array, not a NumPy bool scalar, for shape ()
     npdt = dtype.np
     if npdt.kind in "iu":
         lo = max(int(np.ceil(low)), int(np.iinfo(npdt).min))

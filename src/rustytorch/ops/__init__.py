@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .activation import *  # noqa: F403
+from .bitwise import *  # noqa: F403
 from .compare import *  # noqa: F403
 from .conversion import *  # noqa: F403
 from .creation import *  # noqa: F403
@@ -17,10 +18,13 @@ from .movement import *  # noqa: F403
 from .movement_copy import *  # noqa: F403
 from .movement_dims import *  # noqa: F403
 from .movement_strided import *  # noqa: F403
+from .powdiv import *  # noqa: F403
 from .random import *  # noqa: F403
 from .reduction import *  # noqa: F403
 from .reduction_minmax import *  # noqa: F403
 from .reduction_scan import *  # noqa: F403
 from .reduction_select import *  # noqa: F403
 from .reduction_stats import *  # noqa: F403
+from .rounding import *  # noqa: F403
+from .select import *  # noqa: F403
 from .sorting import *  # noqa: F403

@@ -29,6 +29,7 @@ TORCH_NAMES = {
 
 #: operand types that arithmetic dunders accept (others give NotImplemented, so Python can try the other side)
 NUMBER_TYPES = (bool, int, float, np.number, np.bool_)
+_OPERAND_TYPES = (Tensor, np.ndarray, *NUMBER_TYPES)
 
 
 def is_float(a: np.ndarray) -> bool:
@@ -38,7 +39,7 @@ def is_float(a: np.ndarray) -> bool:
 
 def is_operand(x: Any) -> bool:
     """A Tensor, a NumPy array or a Python/NumPy number: what binary ops accept."""
-    return isinstance(x, Tensor | np.ndarray | NUMBER_TYPES)
+    return isinstance(x, _OPERAND_TYPES)
 
 
 def check_tensor(op: str, x: Any, what: str = "input") -> None:
@@ -74,7 +75,8 @@ def bcall(ufunc: Any, x: Any, y: Any) -> Any:
 
 
 def binary_forward(op: str, ufunc: Any, a: Any, b: Any) -> Any:
-    """Promote ``a`` and ``b`` as torch does and apply ``ufunc``; RuntimeError naming both shapes if they don't broadcast."""
+    """Promote ``a`` and ``b`` as torch does and apply ``ufunc`` (RuntimeError naming both shapes if they
+    don't broadcast)."""
     x, y, _ = operands(op, a, b)
     try:
         return bcall(ufunc, x, y)

@@ -1,5 +1,231 @@
-"""activation ops (being written)."""
+"""Activations: relu, sigmoid, softmax, log_softmax; forward (NumPy) and backward (tensor ops) side by side.
+
+softmax / log_softmax are fused: one numerically stable NumPy forward (the max is subtracted
+first), and a backward that is one NumPy expression when no graph of the gradient is needed
+(``create_graph=False``) and differentiable tensor ops otherwise.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .._dtype import to_dtype
+from .._tensor import Tensor, _wrap_dim
+from ..autograd.grad_mode import GRAD_ENABLED
+from ._pointwise import BF16, attach_in_place, check_tensor, const, float_arg, is_float, not_implemented, to_out
+from ._registry import PARALLEL_MIN, Op, _fp_run, _par_binary, _wrap, fp, register, unary
+from .select import where
+
+__all__ = ["relu", "sigmoid", "softmax", "log_softmax"]
+
+_ZEROS: dict[Any, np.ndarray] = {}  # dtype -> a zero buffer: np.maximum(x, zeros) is ~2x faster than (x, 0)
+_ZEROS_LEN = 1 << 12
+
+
+def _relu(a: np.ndarray) -> np.ndarray:
+    n = a.size
+    if n <= _ZEROS_LEN and a.ndim == 1:
+        z = _ZEROS.get(a.dtype)
+        if z is None:
+            z = _ZEROS[a.dtype] = np.zeros(_ZEROS_LEN, dtype=a.dtype)
+        return np.maximum(a, z[:n])  # type: ignore[no-any-return]
+    if n >= PARALLEL_MIN:
+        return _par_binary(np.maximum, a, a.dtype.type(0))  # type: ignore[no-any-return]
+    return np.maximum(a, a.dtype.type(0))  # type: ignore[no-any-return]
+
+
+class Relu(Op):
+    save_result = True
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> np.ndarray:
+        a = x._data
+        if a.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu")
+        return fp(_relu, a)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # d relu(x) = dx where x > 0 (0 at x = 0), as torch
+        return where(ctx.result > 0, grad, 0.0)  # type: ignore[no-any-return]
+
+
+@register
+def relu(input: Tensor) -> Tensor:
+    """``max(input, 0)`` elementwise, as ``torch.relu``; integer dtypes are kept, bools raise.
+
+    The gradient is 0 at 0, as torch.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.relu(rt.tensor([-1.0, 0.0, 2.0])), rt.tensor([-3, 4]).relu()
+    (tensor([0., 0., 2.]), tensor([0, 4]))
+    """
+    if input.__class__ is Tensor and not input._requires_grad:
+        a = input._data
+        if a.dtype.kind == "f":
+            try:
+                return _wrap(_fp_run(_relu, a))
+            except RuntimeError:
+                pass
+    check_tensor("relu", input)
+    return Relu.apply(input)  # type: ignore[no-any-return]
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` in four in-place passes (float16/bfloat16 computed in float32, as torch)."""
+    dt = a.dtype
+    if dt.itemsize < 4:
+        return _sigmoid(a.astype(np.float32)).astype(dt)
+    r = np.negative(a)
+    np.exp(r, r)
+    np.add(r, 1.0, r)
+    return np.reciprocal(r, r)  # type: ignore[no-any-return]
+
+
+class Sigmoid(Op):
+    save_result = True
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> np.ndarray:
+        a = float_arg(x)
+        if a.dtype is BF16:
+            return fp(_sigmoid, a.astype(np.float32)).astype(BF16)  # type: ignore[no-any-return]
+        return fp(_sigmoid, a)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # d sigmoid(x) = s (1 - s) dx
+        s = ctx.result
+        return grad * (s * (1 - s))
+
+
+@register
+def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The logistic function ``1 / (1 + exp(-input))``, as ``torch.sigmoid``; ints give the default float dtype.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.sigmoid(rt.tensor([0.0, 2.0, -100.0]))
+    tensor([0.5000, 0.8808, 0.0000])
+    """
+    if out is None:
+        return unary(Sigmoid, _sigmoid, input)
+    check_tensor("sigmoid", input)
+    return to_out(out, Sigmoid.apply(input), "sigmoid")
+
+
+attach_in_place(("relu_", relu), ("sigmoid_", sigmoid))
+
+
+# ----------------------------------------------------------------- softmax
+def _softmax_np(a: np.ndarray, dim: int, log: bool) -> np.ndarray:
+    dt = a.dtype
+    x = a.astype(np.float32) if dt.itemsize < 4 else a  # float16/bfloat16 accumulate in float32, as torch
+    if x.ndim == 0:
+        x = x.reshape(1)
+    if x.size == 0:
+        r = x.copy()
+    else:
+        m = np.max(x, axis=dim, keepdims=True)
+        m[~np.isfinite(m)] = 0  # rows of all -inf stay nan (as torch) without inf - inf elsewhere
+        z = x - m
+        e = np.exp(z)
+        s = np.sum(e, axis=dim, keepdims=True)
+        if log:
+            r = z
+            r -= np.log(s)
+        else:
+            r = e
+            r /= s
+    return r.reshape(a.shape).astype(dt, copy=False)
+
+
+class Softmax(Op):
+    save_result = True
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, dim: int, log: bool) -> np.ndarray:
+        if ctx is not None:
+            ctx.dim = dim
+            ctx.log = log
+        return fp(_softmax_np, x._data, dim, log)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        # softmax: dx = y (g - sum(g y)); log_softmax: dx = g - exp(y) sum(g)
+        y, dim = ctx.result, ctx.dim
+        if not GRAD_ENABLED.get():  # no graph of the gradient: one fused NumPy expression
+            return const(fp(_softmax_backward_np, grad._data, y._data, dim, ctx.log))
+        if ctx.log:
+            return grad - y.exp() * grad.sum(dim, keepdim=True)
+        return y * (grad - (grad * y).sum(dim, keepdim=True))
+
+
+def _softmax_backward_np(g: np.ndarray, y: np.ndarray, dim: int, log: bool) -> np.ndarray:
+    if y.ndim == 0:
+        return _softmax_backward_np(g.reshape(1), y.reshape(1), 0, log).reshape(())
+    if log:
+        return g - np.exp(y) * np.sum(g, axis=dim, keepdims=True)  # type: ignore[no-any-return]
+    gy = g * y
+    return gy - y * np.sum(gy, axis=dim, keepdims=True)  # type: ignore[no-any-return]
+
+
+def _softmax_args(op: str, input: Any, dim: Any, dtype: Any, stacklevel: int) -> tuple[Tensor, int]:
+    check_tensor(op, input)
+    nd = input._data.ndim
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {op} has been deprecated. Change the call to include dim=X as an argument.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+        dim = 0 if nd in (0, 1, 3) else 1
+    d = _wrap_dim(int(dim), nd, op)
+    if dtype is not None:
+        dt = to_dtype(dtype)
+        if not dt.is_floating_point:
+            raise not_implemented(op, dt)
+        if input._data.dtype != dt.np:
+            input = input.to(dt)
+    elif not is_float(input._data):
+        raise not_implemented(op, input._data.dtype)
+    return input, d
+
+
+class LogSoftmax(Softmax):
+    pass
+
+
+@register
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None, *, _stacklevel: int = 3) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``, numerically stable, as ``torch.softmax``.
+
+    ``dtype`` casts the input first (the way to take the softmax of an integer tensor).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.softmax(rt.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 1000.0]]), dim=1)
+    tensor([[0.0900, 0.2447, 0.6652],
+            [0.0000, 0.0000, 1.0000]])
+    """
+    x, d = _softmax_args("softmax", input, dim, dtype, _stacklevel)
+    return Softmax.apply(x, d, False)  # type: ignore[no-any-return]
+
+
+@register
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None, *, _stacklevel: int = 3) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``, numerically stable, as ``torch.log_softmax``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.log_softmax(rt.tensor([1.0, 2.0, 3.0]), dim=0)
+    tensor([-2.4076, -1.4076, -0.4076])
+    """
+    x, d = _softmax_args("log_softmax", input, dim, dtype, _stacklevel)
+    return LogSoftmax.apply(x, d, True)  # type: ignore[no-any-return]

@@ -180,7 +180,9 @@ class Div(Op):
                 return floor_div("div", x, y, rd)
         except ValueError:
             raise broadcast_error("div", a, b) from None
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Any, Any]:  # d(a/b) = da/b - a db/b^2; rounded: 0 (as torch)
@@ -319,7 +321,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 @register
-def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A001
+def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """``|input|``, as ``torch.abs``; its gradient is ``sign(input)`` (0 at 0).
 
     Examples

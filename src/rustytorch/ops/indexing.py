@@ -80,7 +80,7 @@ def _index_array(k: Any) -> np.ndarray:
 
 def parse_key(shape: tuple[int, ...], key: Any) -> Key:
     """Split ``key`` into the basic key of a view and the advanced key applied to that view (see module doc)."""
-    if key.__class__ is not tuple:
+    if not isinstance(key, tuple):
         if isinstance(key, list) and _seq_as_tuple(key):
             warnings.warn(
                 "Using a non-tuple sequence for multidimensional indexing is deprecated; use x[tuple(seq)] instead "
@@ -324,34 +324,58 @@ def _value_shape_error(v: Any, shape: tuple[int, ...]) -> RuntimeError:
 # ---------------------------------------------------------------------------- __getitem__
 def _getitem(self: Tensor, key: Any) -> Tensor:
     """``self[key]``: a view for ints, slices (step > 0), ``None`` and ``...``; a copy with advanced items."""
-    c = key.__class__
-    if (c is int or c is slice) and not self._requires_grad:
+    if not self._requires_grad:  # fast paths: an int, a slice, or a tuple of them, outside the graph
+        c = key.__class__
         a = self._data
-        if a.ndim:
-            if c is int:
-                n = a.shape[0]
-                r = a[key, ...] if -n <= key < n else None
+        r = None
+        if c is int:
+            if a.ndim and -a.shape[0] <= key < a.shape[0]:
+                r = a[key, ...]
+        elif c is slice:
+            st = key.step
+            if a.ndim and (st is None or (st.__class__ is int and st > 0)):
+                r = a[key]
+        elif c is tuple and len(key) <= a.ndim:
+            shape = a.shape
+            for i, k in enumerate(key):
+                kc = k.__class__
+                if kc is int:
+                    if not -shape[i] <= k < shape[i]:
+                        break
+                elif kc is slice:
+                    st = k.step
+                    if st is not None and (st.__class__ is not int or st <= 0):
+                        break
+                else:
+                    break
             else:
-                st = key.step
-                r = a[key] if st is None or (st.__class__ is int and st > 0) else None
-            if r is not None:
-                t = _new(Tensor)
-                t._data = r
-                s = self._storage
-                t._storage = s if s is not None else self._get_storage()
-                b = self._base
-                t._base = self if b is None else b
-                t._requires_grad = False
-                t._grad_fn = None
-                t._output_nr = 0
-                t._grad = None
-                t._grad_owned = False
-                t._acc_ref = None
-                t._hooks = None
-                t._post_acc_hooks = None
-                t._retains_grad = False
-                t._name = None
-                return t
+                full = (*key, Ellipsis)
+                r = a[full]
+        if r is not None:
+            t = _new(Tensor)
+            t._data = r
+            s = self._storage
+            t._storage = s if s is not None else self._get_storage()
+            b = self._base
+            t._base = self if b is None else b
+            t._requires_grad = False
+            t._grad_fn = None
+            t._output_nr = 0
+            t._grad = None
+            t._grad_owned = False
+            t._acc_ref = None  # type: ignore[assignment]
+            t._hooks = None
+            t._post_acc_hooks = None
+            t._retains_grad = False
+            t._name = None
+            return t
+    else:
+        c = key.__class__
+        n = self._data.shape[0] if self._data.ndim else 0
+        if (c is int and -n <= key < n) or (
+            c is slice and n and (key.step is None or (key.step.__class__ is int and key.step > 0))
+        ):
+            return BasicIndex.apply(self, (key, Ellipsis))  # type: ignore[no-any-return]
     return index_with_key(self, parse_key(self._data.shape, key))
 
 
@@ -411,9 +435,9 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
     vt = isinstance(value, Tensor)
     dst = self._data
     if (self._requires_grad or (vt and value._requires_grad)) and GRAD_ENABLED.get():
-        k = parse_key(dst.shape, key)
+        pk = parse_key(dst.shape, key)
         v = value if vt else scalar_value(value, dst.dtype)
-        inplace(self, "__setitem__", lambda t, val: IndexPut.apply(t, val, key=k, accumulate=False), v)
+        inplace(self, "__setitem__", lambda t, val: IndexPut.apply(t, val, key=pk, accumulate=False), v)
         return
     v = value._data if vt else scalar_value(value, dst.dtype)
     c = key.__class__
@@ -427,7 +451,7 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
     view = dst[basic] if dst.flags.writeable else _writable(self)[basic]
     try:
         if adv is None:
-            if 0 in view.strides:
+            if 0 in view.strides and view.size:
                 _check_internal_overlap(view)
             if vt:
                 _check_overlap(view, v)

@@ -113,9 +113,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     r = Gather.apply(input, dim=d, index=idx)
     if out is None:
         return r  # type: ignore[no-any-return]
-    from .elementwise import _to_out
+    from ._pointwise import to_out
 
-    return _to_out(out, r, "gather")
+    return to_out(out, r, "gather")
 
 
 class Scatter(Op):
@@ -128,8 +128,8 @@ class Scatter(Op):
         idx = index.reshape(_nd1(index.shape))
         key = _along(idx, dim)
         if isinstance(src, Tensor):
-            s = src._data
-            s = s.reshape(_nd1(s.shape))[tuple(slice(0, n) for n in idx.shape)]
+            lead: tuple[Any, ...] = tuple(map(slice, idx.shape))
+            s = src._data.reshape(_nd1(src._data.shape))[lead]
         else:
             s = src
         if reduce is None:
@@ -241,7 +241,7 @@ def _scatter_(
     self: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None
 ) -> Tensor:
     """In-place :func:`scatter`."""
-    return inplace(self, "scatter_", lambda t, *a: _scatter("scatter_", t, dim, index, *a, reduce), src, value)
+    return inplace(self, "scatter_", lambda t, s, v: _scatter("scatter_", t, dim, index, s, v, reduce), src, value)
 
 
 def _scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -339,6 +339,6 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
         r = Gather.apply(x, dim=d, index=a)
     if out is None:
         return r
-    from .elementwise import _to_out
+    from ._pointwise import to_out
 
-    return _to_out(out, r, "take_along_dim")
+    return to_out(out, r, "take_along_dim")

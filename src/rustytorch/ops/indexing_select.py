@@ -96,9 +96,9 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     r = IndexSelect.apply(input, dim=d, index=idx)
     if out is None:
         return r  # type: ignore[no-any-return]
-    from .elementwise import _to_out
+    from ._pointwise import to_out
 
-    return _to_out(out, r, "index_select")
+    return to_out(out, r, "index_select")
 
 
 # ------------------------------------------------------------------------------ index_add / index_copy
@@ -365,9 +365,9 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> 
     r = MaskedSelect.apply(input, mask=mask._data)
     if out is None:
         return r  # type: ignore[no-any-return]
-    from .elementwise import _to_out
+    from ._pointwise import to_out
 
-    return _to_out(out, r, "masked_select")
+    return to_out(out, r, "masked_select")
 
 
 class MaskedScatter(Op):
@@ -447,9 +447,9 @@ def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False)
     r = _make(np.argwhere(a).astype(np.int64, copy=False))
     if out is None:
         return r
-    from .elementwise import _to_out
+    from ._pointwise import to_out
 
-    return _to_out(out, r, "nonzero")
+    return to_out(out, r, "nonzero")
 
 
 @register

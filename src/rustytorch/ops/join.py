@@ -80,8 +80,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Any = None) -> Tensor:
     >>> rt.cat([rt.tensor([[1, 2]]), rt.tensor([[3, 4]])])
     tensor([[1, 2],
             [3, 4]])
-    >>> rt.cat([rt.tensor([1, 2]), rt.tensor([0.5])])
-    tensor([1.0000, 2.0000, 0.5000])
+    >>> rt.cat([rt.tensor([1, 2]), rt.tensor([0.5])]).dtype
+    rustytorch.float32
     """
     if out is not None:
         raise TypeError("cat(): the out= argument is not supported")
@@ -264,7 +264,9 @@ class ConstantPadNd(Op):
         shape = tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, pads, strict=True))
         out = np.full(shape, value, dtype=a.dtype) if value else np.zeros(shape, dtype=a.dtype)
         src = tuple(slice(max(0, -lo), n - max(0, -hi)) for n, (lo, hi) in zip(a.shape, pads, strict=True))
-        dst = tuple(slice(max(0, lo), max(0, lo) + max(0, s.stop - s.start)) for s, (lo, _) in zip(src, pads, strict=True))
+        dst = tuple(
+            slice(max(0, lo), max(0, lo) + max(0, s.stop - s.start)) for s, (lo, _) in zip(src, pads, strict=True)
+        )
         out[dst] = a[src]
         return out
 
@@ -329,7 +331,9 @@ def _gather_index(mode: str, n: int, lo: int, hi: int, dim: int, shape: tuple[in
         start = max(0, -lo)
         m = n - start - max(0, -hi)
         if m <= 0:
-            raise RuntimeError(f"pad: circular padding ({lo}, {hi}) crops all of dimension {dim} of input {list(shape)}")
+            raise RuntimeError(
+                f"pad: circular padding ({lo}, {hi}) crops all of dimension {dim} of input {list(shape)}"
+            )
         return np.arange(-max(lo, 0), m + max(hi, 0)) % m + start  # type: ignore[no-any-return]
     p = np.arange(-lo, n + hi)
     if mode == "reflect":
@@ -396,6 +400,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
         )
+    if mode != "circular" and input._data.dtype == np.bool_:
+        raise NotImplementedError(f"pad: {mode} padding is not implemented for 'Bool' (as torch)")
     idxs = tuple(
         (d, _gather_index(mode, shape[d], *per_dim[d], d, shape)) for d in range(nd - k, nd) if per_dim[d] != (0, 0)
     )

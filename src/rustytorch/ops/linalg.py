@@ -13,7 +13,7 @@ import numpy as np
 
 from .._dtype import _FROM_NP
 from .._tensor import Tensor, _make
-from ._registry import Op, ViewOp, register
+from ._registry import Op, ViewOp, inplace, register
 
 __all__ = [
     "matmul",
@@ -53,7 +53,7 @@ class _MT(ViewOp):
         return _MT.apply(grad)  # type: ignore[no-any-return]
 
 
-def mT(x: Tensor) -> Tensor:  # noqa: N802 - torch's name
+def mT(x: Tensor) -> Tensor:
     """Private helper: ``x.mT`` (the last two dimensions swapped) as a differentiable view."""
     return _MT.apply(x)  # type: ignore[no-any-return]
 
@@ -108,7 +108,7 @@ def matmul_arrays(op: str, xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
         if dt in _FAST:
             r = _np_matmul(xa, xb)
         elif dt.kind == "b":
-            raise NotImplementedError(f'"{op}" not implemented for \'Bool\'')
+            raise NotImplementedError(f"\"{op}\" not implemented for 'Bool'")
         else:  # float16 / bfloat16: accumulate in float32 as torch does
             r = _np_matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(dt)
     except ValueError:
@@ -116,7 +116,9 @@ def matmul_arrays(op: str, xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
     return r if r.__class__ is np.ndarray else np.asarray(r)
 
 
-def matmul_grads(g: Tensor, a: Tensor | None, b: Tensor | None, nda: int, ndb: int, need_a: bool, need_b: bool) -> tuple[Any, Any]:
+def matmul_grads(
+    g: Tensor, a: Tensor | None, b: Tensor | None, nda: int, ndb: int, need_a: bool, need_b: bool
+) -> tuple[Any, Any]:
     """Gradients of ``a @ b`` for every matmul case (1-D operands act as a row / column vector).
 
     ``d(a b) = da b + a db`` so ``ga = g b^T`` and ``gb = a^T g``; broadcast batch dimensions
@@ -126,7 +128,7 @@ def matmul_grads(g: Tensor, a: Tensor | None, b: Tensor | None, nda: int, ndb: i
         return (g * b if need_a else None), (g * a if need_b else None)
     ga = gb = None
     if nda == 1:  # (k) @ (..., k, m) -> (..., m)
-        g2 = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        g2 = g.reshape((*g.shape[:-1], 1, g.shape[-1]))
         if need_a:
             assert b is not None
             ga = matmul(g2, mT(b))  # (..., 1, k): the engine sums it to (k,)
@@ -135,7 +137,7 @@ def matmul_grads(g: Tensor, a: Tensor | None, b: Tensor | None, nda: int, ndb: i
             gb = matmul(a.reshape(a.shape[0], 1), g2)
         return ga, gb
     if ndb == 1:  # (..., n, k) @ (k) -> (..., n)
-        g2 = g.reshape(g.shape + (1,))
+        g2 = g.reshape((*g.shape, 1))
         if need_a:
             assert b is not None
             ga = matmul(g2, b.reshape(1, b.shape[0]))
@@ -146,10 +148,19 @@ def matmul_grads(g: Tensor, a: Tensor | None, b: Tensor | None, nda: int, ndb: i
         return ga, gb
     if need_a:
         assert b is not None
-        ga = matmul(g, mT(b))
+        if nda == 2 and ndb > 2:  # a matrix shared by a batch: sum_batch g b^T in one contraction
+            from .linalg_einsum import einsum
+
+            ga = einsum("...ij,...kj->ik", g, b)
+        else:
+            ga = matmul(g, mT(b))
     if need_b:
         assert a is not None
-        gb = matmul(mT(a), g)
+        if ndb == 2 and nda > 2:  # fold a's batch into its rows: one (k, N n) @ (N n, m) product
+            k = a._data.shape[-1]
+            gb = matmul(mT(a.reshape(-1, k)), g.reshape(-1, g._data.shape[-1]))
+        else:
+            gb = matmul(mT(a), g)
     return ga, gb
 
 
@@ -189,39 +200,56 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
     >>> rt.matmul(rt.ones(5, 2, 3), rt.ones(3, 4)).shape
     rustytorch.Size([5, 2, 4])
     """
-    if input.__class__ is Tensor and other.__class__ is Tensor and out is None:
-        if not (input._requires_grad or other._requires_grad):
-            xa = input._data
-            xb = other._data
-            dt = xa.dtype
-            if dt is xb.dtype and dt in _FAST:
-                try:
-                    r = _np_matmul(xa, xb)
-                except ValueError:
-                    raise _matmul_error("matmul", xa, xb) from None
-                t = _new(Tensor)
-                t._data = r if r.__class__ is np.ndarray else np.asarray(r)
-                t._storage = None
-                t._base = None
-                t._requires_grad = False
-                t._grad_fn = None
-                t._output_nr = 0
-                t._grad = None
-                t._grad_owned = False
-                t._acc_ref = None
-                t._hooks = None
-                t._post_acc_hooks = None
-                t._retains_grad = False
-                t._name = None
-                return t
+    if (
+        input.__class__ is Tensor
+        and other.__class__ is Tensor
+        and out is None
+        and not (input._requires_grad or other._requires_grad)
+    ):
+        xa = input._data
+        xb = other._data
+        dt = xa.dtype
+        if dt is xb.dtype and dt in _FAST:
+            try:
+                r = _np_matmul(xa, xb)
+            except ValueError:
+                raise _matmul_error("matmul", xa, xb) from None
+            t = _new(Tensor)
+            t._data = r if r.__class__ is np.ndarray else np.asarray(r)
+            t._storage = None  # type: ignore[assignment]
+            t._base = None
+            t._requires_grad = False
+            t._grad_fn = None
+            t._output_nr = 0
+            t._grad = None
+            t._grad_owned = False
+            t._acc_ref = None  # type: ignore[assignment]
+            t._hooks = None
+            t._post_acc_hooks = None
+            t._retains_grad = False
+            t._name = None
+            return t
     r = Matmul.apply(input, other)
     return r if out is None else _to_out(out, r, "matmul")
 
 
-def _to_out(out: Tensor, r: Tensor, op: str) -> Tensor:
-    from .elementwise import _to_out as to_out
+def _to_out(out: Any, r: Tensor, op: str) -> Tensor:
+    """Write a result into an ``out=`` tensor (resized when it is empty and of another shape, as torch)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if out._requires_grad and r._requires_grad:
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation")
+    if out._data.shape != r._data.shape and out._data.size == 0:
+        out._data = np.empty(r._data.shape, dtype=out._data.dtype)
+        out._storage = None  # type: ignore[assignment]
+    return inplace(out, op, _take, r.detach())
 
-    return to_out(out, r, op)
+
+def _take(_target: Tensor, value: Tensor) -> Tensor:
+    return value
+
+
+write_out = _to_out
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
@@ -454,7 +482,9 @@ def _add_matmul(op: str, input: Any, m1: Any, m2: Any, beta: Any, alpha: Any, nd
 
 
 @register
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+def addmm(
+    input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Tensor | None = None
+) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` (``input`` broadcasts to the product), as ``torch.addmm``.
 
     With ``beta=0`` the input is ignored (NaNs in it do not propagate), as torch.
@@ -462,7 +492,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.addmm(rt.tensor([1.0, 2.0]), rt.eye(2), rt.tensor([[1.0, 1.0], [1.0, 1.0]]), alpha=3)
+    >>> eye, ones = rt.tensor([[1.0, 0.0], [0.0, 1.0]]), rt.tensor([[1.0, 1.0], [1.0, 1.0]])
+    >>> rt.addmm(rt.tensor([1.0, 2.0]), eye, ones, alpha=3)
     tensor([[4., 5.],
             [4., 5.]])
     """
@@ -470,7 +501,9 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 
 
 @register
-def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+def addmv(
+    input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Tensor | None = None
+) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``, as ``torch.addmv``.
 
     Examples
@@ -483,16 +516,18 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
 
 
 @register
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
+def baddbmm(
+    input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Tensor | None = None
+) -> Tensor:
     """``beta * input + alpha * bmm(batch1, batch2)``, as ``torch.baddbmm``.
 
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.baddbmm(rt.zeros(1), rt.ones(2, 1, 3), rt.ones(2, 3, 1), alpha=0.5)
-    tensor([[[1.5000]],
+    >>> rt.baddbmm(rt.ones(1), rt.ones(2, 1, 3), rt.ones(2, 3, 1), alpha=2)
+    tensor([[[7.]],
     <BLANKLINE>
-            [[1.5000]]])
+            [[7.]]])
     """
     return _add_matmul("baddbmm", input, batch1, batch2, beta, alpha, 3, 3, out)
 
@@ -505,7 +540,7 @@ def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.kron(rt.eye(2), rt.tensor([[1.0, 2.0]]))
+    >>> rt.kron(rt.tensor([[1.0, 0.0], [0.0, 1.0]]), rt.tensor([[1.0, 2.0]]))
     tensor([[1., 2., 0., 0.],
             [0., 0., 1., 2.]])
     """
@@ -551,9 +586,13 @@ def trace(input: Tensor) -> Tensor:
     return Trace.apply(input)  # type: ignore[no-any-return]
 
 
+from .linalg_decomp import *  # noqa: E402, F403  # noqa: E402, F403
+from .linalg_decomp import __all__ as _decomp_all  # noqa: E402
 from .linalg_einsum import *  # noqa: E402, F403
 from .linalg_einsum import __all__ as _einsum_all  # noqa: E402
-from .linalg_decomp import *  # noqa: E402, F403
-from .linalg_decomp import __all__ as _decomp_all  # noqa: E402
+from .linalg_norm import *  # noqa: E402, F403
+from .linalg_norm import __all__ as _norm_all  # noqa: E402
+from .linalg_spectral import *  # noqa: E402, F403
+from .linalg_spectral import __all__ as _spectral_all  # noqa: E402
 
-__all__ += _einsum_all + _decomp_all
+__all__ += _einsum_all + _decomp_all + _spectral_all + _norm_all

@@ -38,7 +38,7 @@ class Einsum(Op):
     def forward(ctx: Any, *ops: Any, terms: tuple[str, ...], out: str, sizes: dict[str, int]) -> np.ndarray:
         arrays = [t._data for t in ops]
         dt = arrays[0].dtype
-        half = dt.kind == "f" and dt.itemsize == 2 or dt.name == "bfloat16"
+        half = (dt.kind == "f" and dt.itemsize == 2) or dt.name == "bfloat16"
         if half:  # accumulate in float32, as torch
             arrays = [a.astype(np.float32) for a in arrays]
         eq = ",".join(terms) + "->" + out
@@ -107,14 +107,13 @@ def _parse_sublist(args: tuple[Any, ...]) -> tuple[str, list[Any]]:
                 raise ValueError(f"einsum(): expected subscript to be within the range [0, 52), but got {n}")
         return "".join(out)
 
-    operands = list(args[0::2])
-    subs = list(args[1::2])
-    if len(subs) < len(operands):
-        raise ValueError("einsum(): sublist format expects a sublist after every operand")
-    eq = ",".join(sub(s) for s in subs[: len(operands)])
-    if len(args) % 2 == 1:
+    has_out = len(args) % 2 == 1
+    body = args[:-1] if has_out else args
+    operands = list(body[0::2])
+    eq = ",".join(sub(s) for s in body[1::2])
+    if has_out:
         eq += "->" + sub(args[-1])
-    return eq, operands[: len(subs)] if len(args) % 2 == 0 else operands[:-1]
+    return eq, operands
 
 
 def _split_term(term: str, k: int) -> tuple[list[str], bool]:
@@ -201,7 +200,9 @@ def einsum(*args: Any) -> Tensor:
     try:
         ell_shape = np.broadcast_shapes(*ell_shapes) if ell_shapes else ()
     except ValueError:
-        raise RuntimeError(f"einsum(): the ellipsis dimensions {[list(s) for s in ell_shapes]} do not broadcast") from None
+        raise RuntimeError(
+            f"einsum(): the ellipsis dimensions {[list(s) for s in ell_shapes]} do not broadcast"
+        ) from None
     used = set(lhs) | set(rhs)
     spare = [c for c in _LETTERS if c not in used]
     ell = "".join(spare[: len(ell_shape)])
@@ -210,7 +211,7 @@ def einsum(*args: Any) -> Tensor:
     for k, ((letters, has_ell), o) in enumerate(zip(parsed, operands, strict=True)):
         shape = o._data.shape
         nl = len(letters) - has_ell
-        full = []
+        full: list[str] = []
         for c in letters:
             full.extend(ell[len(ell) - (len(shape) - nl) :] if c == "..." else c)
         term = "".join(full)
@@ -241,7 +242,9 @@ def einsum(*args: Any) -> Tensor:
             if counts[c] > 1:
                 raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
             if c not in sizes:
-                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for any input operand")
+                raise RuntimeError(
+                    f"einsum(): output subscript {c} does not appear in the equation for any input operand"
+                )
     else:
         once = [c for c in set("".join(terms)) if c not in ell and "".join(raw).count(c) == 1]
         out = ell + "".join(sorted(once))
@@ -321,12 +324,12 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
     tb = list(_LETTERS[na : na + nb])
     for i, j in zip(da, db, strict=True):
         tb[j] = ta[i]
-    sizes = {c: n for c, n in zip(ta, sa, strict=True)}
-    sizes.update({c: n for c, n in zip(tb, sb, strict=True)})
+    sizes = dict(zip(ta, sa, strict=True))
+    sizes.update(dict(zip(tb, sb, strict=True)))
     res = "".join(c for i, c in enumerate(ta) if i not in da) + "".join(c for j, c in enumerate(tb) if j not in db)
     r = Einsum.apply(a, b, terms=("".join(ta), "".join(tb)), out=res, sizes=sizes)
     if out is not None:
-        from .elementwise import _to_out
+        from .linalg import write_out
 
-        return _to_out(out, r, "tensordot")
+        return write_out(out, r, "tensordot")
     return r  # type: ignore[no-any-return]

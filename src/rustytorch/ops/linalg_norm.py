@@ -1,4 +1,5 @@
-"""``rt.linalg`` norms and small products: ``matrix_norm``, ``norm``, ``vecdot``, ``multi_dot``.
+"""``rt.linalg`` norms, small products and powers: ``matrix_norm``, ``norm``, ``vecdot``, ``multi_dot``,
+``matrix_power`` (and the top-level ``matrix_power``).
 
 Vector norms are the reductions' ``linalg.vector_norm`` op; the matrix norms are compositions of
 differentiable ops (``vector_norm``, ``amax``/``amin``, ``svdvals``), as torch computes them.
@@ -9,13 +10,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._dtype import to_dtype
-from .._tensor import Tensor, _wrap_dim
-from ._registry import OPS, register
-from .linalg import dtype_name, matmul
-from .linalg_decomp import check_matrix
+import numpy as np
 
-__all__: list[str] = []
+from .._dtype import to_dtype
+from .._tensor import Tensor, _make, _wrap_dim
+from ._registry import OPS, Op, register
+from .linalg import dtype_name, matmul
+from .linalg_decomp import _out, check_matrix, linalg_inv
+
+__all__ = ["matrix_power"]
 
 
 def _vector_norm(*args: Any, **kwargs: Any) -> Tensor:
@@ -39,9 +42,9 @@ def linalg_matrix_norm(
     Examples
     --------
     >>> import rustytorch as rt
-    >>> A = rt.tensor([[1.0, -2.0], [3.0, 4.0]])
+    >>> A = rt.tensor([[3.0, 0.0], [-4.0, 0.0]])
     >>> rt.linalg.matrix_norm(A), rt.linalg.matrix_norm(A, ord=1), rt.linalg.matrix_norm(A, ord=float("inf"))
-    (tensor(5.4772), tensor(6.), tensor(7.))
+    (tensor(5.), tensor(7.), tensor(4.))
     """
     op = "linalg.matrix_norm"
     check_matrix(op, A)
@@ -195,3 +198,74 @@ def linalg_multi_dot(tensors: Any, *, out: Any = None) -> Tensor:
     for t in ts[1:]:
         r = matmul(r, t)
     return r
+
+
+# ------------------------------------------------------------------ matrix_power
+class _EyeLike(Op):
+    """Identity matrices of ``A``'s shape: ``A ** 0``, whose derivative is zero (as torch, it stays in the graph)."""
+
+    _name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx: Any, A: Tensor) -> np.ndarray:
+        a = A._data
+        return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # d A^0 / dA = 0
+        shape, dt = ctx._in_meta[0]
+        return _make(np.zeros(shape, dtype=dt))
+
+
+@register(name="linalg.matrix_power", method=False)
+def linalg_matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tensor:
+    """``A`` multiplied by itself ``n`` times (the identity for 0, powers of the inverse for n < 0), as
+    ``torch.linalg.matrix_power``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.linalg.matrix_power(rt.tensor([[1, 1], [0, 1]]), 3)
+    tensor([[1, 3],
+            [0, 1]])
+    """
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg.matrix_power(): argument 'A' must be Tensor, not {type(A).__name__}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise TypeError(f"linalg.matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    a = A._data
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but got a tensor of shape {list(a.shape)}"
+        )
+    n = int(n)
+    if n == 0:
+        r = _EyeLike.apply(A)
+    else:
+        base = linalg_inv(A) if n < 0 else A
+        r = None
+        p = base
+        k = abs(n)
+        while k:  # binary powering: differentiable through matmul
+            if k & 1:
+                r = p if r is None else matmul(r, p)
+            k >>= 1
+            if k:
+                p = matmul(p, p)
+        assert r is not None
+        if r is A:
+            r = r * 1 if a.dtype.kind != "b" else r.clone()
+    return r if out is None else _out(out, r, "linalg.matrix_power")
+
+
+@register
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    """Alias of ``rt.linalg.matrix_power``, as ``torch.matrix_power``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.tensor([[0.5]]).matrix_power(-2)
+    tensor([[4.]])
+    """
+    return linalg_matrix_power(input, n)

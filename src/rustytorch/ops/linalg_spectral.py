@@ -16,39 +16,26 @@ from .._tensor import Tensor, _make
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._registry import Op, register
 from .linalg import matmul, mT
-from .linalg_decomp import check_matrix
+from .linalg_decomp import check_matrix, saved_outputs
 
 __all__ = ["svd", "pinverse"]
 
 
-class linalg_svd(NamedTuple):  # noqa: N801 - torch.return_types name
+class linalg_svd(NamedTuple):
     U: Tensor
     S: Tensor
     Vh: Tensor
 
 
-class svd_result(NamedTuple):  # noqa: N801 - torch.return_types.svd
+class svd_result(NamedTuple):
     U: Tensor
     S: Tensor
     V: Tensor
 
 
-class linalg_eigh(NamedTuple):  # noqa: N801
+class linalg_eigh(NamedTuple):
     eigenvalues: Tensor
     eigenvectors: Tensor
-
-
-def saved_outputs(ctx: Any, arrays: tuple[np.ndarray, ...]) -> tuple[Tensor, ...]:
-    """The outputs of a multi-output node, rebuilt for its backward with ``grad_fn`` = the node (so double
-    backward differentiates through them)."""
-    outs = []
-    for i, a in enumerate(arrays):
-        t = _make(a)
-        t._requires_grad = True
-        t._grad_fn = ctx
-        t._output_nr = i
-        outs.append(t)
-    return tuple(outs)
 
 
 def _is_zero(g: Tensor) -> bool:
@@ -62,11 +49,11 @@ def _eye(n: int, dt: np.dtype[Any]) -> Tensor:
 
 def _row(x: Tensor) -> Tensor:  # (..., k) -> (..., 1, k)
     s = x._data.shape
-    return x.reshape(s[:-1] + (1, s[-1]))
+    return x.reshape((*s[:-1], 1, s[-1]))
 
 
 def _col(x: Tensor) -> Tensor:  # (..., k) -> (..., k, 1)
-    return x.reshape(x._data.shape + (1,))
+    return x.reshape((*x._data.shape, 1))
 
 
 # ------------------------------------------------------------------ svd
@@ -79,7 +66,9 @@ class Svd(Op):
         try:
             u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
         except np.linalg.LinAlgError as e:  # pragma: no cover - LAPACK convergence failure
-            raise RuntimeError(f"linalg.svd: the algorithm failed to converge ({e}) for input of shape {list(a.shape)}") from None
+            raise RuntimeError(
+                f"linalg.svd: the algorithm failed to converge ({e}) for input of shape {list(a.shape)}"
+            ) from None
         if ctx is not None:
             ctx.arrays = (u, s, vh)
         return u, s, vh
@@ -168,7 +157,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any =
         m, n = input._data.shape[-2:]
         batch = input._data.shape[:-2]
         dt = input._data.dtype
-        return svd_result(_make(np.zeros(batch + (m, m), dt)), s, _make(np.zeros(batch + (n, n), dt)))
+        return svd_result(_make(np.zeros((*batch, m, m), dt)), s, _make(np.zeros((*batch, n, n), dt)))
     u, s, vh = linalg_svd_fn(input, full_matrices=not some)
     return svd_result(u, s, mT(vh))
 
@@ -199,7 +188,7 @@ class Eigh(Op):
         if uplo not in ("L", "U"):
             raise RuntimeError(f"linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got {uplo}")
         try:
-            w, v = np.linalg.eigh(a, UPLO=uplo)
+            w, v = np.linalg.eigh(a, UPLO=uplo)  # type: ignore[call-overload]
         except np.linalg.LinAlgError as e:  # pragma: no cover - LAPACK convergence failure
             raise RuntimeError(f"linalg.eigh: the algorithm failed to converge ({e})") from None
         if ctx is not None:
@@ -221,7 +210,7 @@ class Eigh(Op):
 
 
 @register(name="linalg.eigh", method=False)
-def linalg_eigh_fn(A: Tensor, UPLO: str = "L", *, out: Any = None) -> linalg_eigh:  # noqa: N803 - torch's name
+def linalg_eigh_fn(A: Tensor, UPLO: str = "L", *, out: Any = None) -> linalg_eigh:
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix, as ``torch.linalg.eigh``.
 
     Only the lower (``UPLO='L'``) or upper triangle is read.
@@ -238,7 +227,7 @@ def linalg_eigh_fn(A: Tensor, UPLO: str = "L", *, out: Any = None) -> linalg_eig
 
 
 @register(name="linalg.eigvalsh", method=False)
-def linalg_eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:  # noqa: N803
+def linalg_eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
     """Eigenvalues (ascending) of a symmetric matrix, as ``torch.linalg.eigvalsh``.
 
     Examples
@@ -252,7 +241,7 @@ def linalg_eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) ->
     a = check_matrix("linalg.eigvalsh", A, square=True)
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"linalg.eigvalsh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    return _make(np.linalg.eigvalsh(a, UPLO=UPLO))
+    return _make(np.linalg.eigvalsh(a, UPLO=UPLO))  # type: ignore[call-overload]
 
 
 # ------------------------------------------------------------------ pinv, matrix_rank
@@ -266,7 +255,7 @@ def _tolerance(op: str, s: np.ndarray, shape: tuple[int, ...], atol: Any, rtol: 
     if rtol is None:
         rtol = 0.0 if atol is not None and not (isinstance(atol, int | float) and atol <= 0) else eps * max(shape[-2:])
     a = 0.0 if atol is None else val(atol)
-    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros((*s.shape[:-1], 1), s.dtype)
     return np.maximum(a, val(rtol) * smax)  # type: ignore[no-any-return]
 
 
@@ -309,7 +298,9 @@ class Pinv(Op):
 
 
 @register(name="linalg.pinv", method=False)
-def linalg_pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False, out: Tensor | None = None) -> Tensor:
+def linalg_pinv(
+    A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False, out: Tensor | None = None
+) -> Tensor:
     """Moore-Penrose pseudo-inverse (singular values at or below ``max(atol, rtol * s_max)`` are dropped), as
     ``torch.linalg.pinv``.
 
@@ -330,14 +321,16 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.tensor([[2.0], [0.0]]).pinverse()
-    tensor([[0.5000, 0.0000]])
+    >>> rt.tensor([[1.0], [0.0]]).pinverse()
+    tensor([[1., 0.]])
     """
     return linalg_pinv(input, rtol=rcond)
 
 
 @register(name="linalg.matrix_rank", method=False)
-def linalg_matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False, out: Tensor | None = None) -> Tensor:
+def linalg_matrix_rank(
+    A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False, out: Tensor | None = None
+) -> Tensor:
     """Number of singular values above ``max(atol, rtol * s_max)`` (int64), as ``torch.linalg.matrix_rank``.
 
     Examples
@@ -350,9 +343,3 @@ def linalg_matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermiti
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     tol = _tolerance("linalg.matrix_rank", s, a.shape, atol, rtol)
     return _make(np.asarray(np.sum(s > tol, axis=-1), dtype=np.int64))
-
-
-from .linalg_norm import *  # noqa: E402, F403
-from .linalg_norm import __all__ as _norm_all  # noqa: E402
-
-__all__ += _norm_all

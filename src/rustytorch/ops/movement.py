@@ -6,8 +6,20 @@ from typing import Any
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
 from ._registry import Op, ViewOp, register
+from .movement_layout import (  # noqa: F401 - parse_shape, infer_shape, wrap_dim, _dim_list are used by other modules
+    _dim_list,
+    _view_of,
+    at_offset,
+    expand_strides,
+    infer_shape,
+    parse_shape,
+    restride,
+    strided_array,
+    view_array,
+    wrap_dim,
+)
 
 __all__ = [
     "reshape",
@@ -28,50 +40,17 @@ __all__ = [
 ]
 
 
-def parse_shape(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)`` all mean shape (2, 3)."""
-    if len(args) == 1 and not isinstance(args[0], int | np.integer):
-        a = args[0]
-        if isinstance(a, Tensor):
-            return tuple(int(v) for v in a.tolist()) if a.ndim else (int(a.item()),)
-        args = tuple(a)
-    try:
-        return tuple(int(s.__index__()) for s in args)
-    except (AttributeError, TypeError):
-        raise TypeError(f"shape must be a sequence of ints, got {args!r}") from None
-
-
-def infer_shape(op: str, shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
-    """Resolve one ``-1`` in a requested shape; RuntimeError as torch when the sizes disagree."""
-    neg = [i for i, s in enumerate(shape) if s == -1]
-    if len(neg) > 1:
-        raise RuntimeError(f"{op}: only one dimension can be inferred")
-    if any(s < -1 for s in shape):
-        raise RuntimeError(f"{op}: invalid shape dimension {min(shape)}")
-    known = 1
-    for s in shape:
-        if s != -1:
-            known *= s
-    if neg:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = (*shape[: neg[0]], numel // known, *shape[neg[0] + 1 :])
-    elif known != numel:
-        raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
-
-
 class View(ViewOp):
     @staticmethod
     def forward(ctx: Any, x: Tensor, shape: tuple[int, ...]) -> np.ndarray:
-        try:
-            return np.reshape(x._data, shape, copy=False)
-        except ValueError:
+        v = view_array(x._data, shape)
+        if v is None:
             raise RuntimeError(
                 f"view size is not compatible with input tensor's size and stride (input shape {list(x.shape)}, "
                 f"strides {list(x.stride())}, requested shape {list(shape)}): at least one dimension spans across "
                 f"two contiguous subspaces. Use .reshape(...) instead."
-            ) from None
+            )
+        return v
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # a view's gradient is the gradient reshaped back
@@ -101,21 +80,34 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     tensor([[0, 1, 2],
             [3, 4, 5]])
     """
-    if not shape or shape[0].__class__ is not int:
-        shape = parse_shape(shape)
-    a = input._data
-    try:
-        v = a.reshape(shape, copy=False)
-    except (ValueError, TypeError):
-        s = infer_shape("reshape", parse_shape(shape), a.size)
-        try:
-            v = a.reshape(s, copy=False)
-        except ValueError:
-            return UnsafeView.apply(input, s)  # type: ignore[no-any-return]
-        shape = s
+    if shape and shape[0].__class__ is not int:
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else parse_shape(shape)
+    v, is_view = _reshape_array("reshape", input._data, shape)
+    if not is_view:
+        if input._requires_grad:
+            return UnsafeView.apply(input, v.shape)  # type: ignore[no-any-return]
+        return _make(v)
     if input._requires_grad:
         return View.apply(input, v.shape)  # type: ignore[no-any-return]
     return _view_of(input, v)
+
+
+def _reshape_array(op: str, a: np.ndarray, shape: Any) -> tuple[np.ndarray, bool]:
+    """``a`` reshaped (sizes checked as torch, one -1 inferred) and whether it is a view with torch's strides."""
+    try:
+        v = a.reshape(shape)
+    except (ValueError, TypeError):
+        v = a.reshape(infer_shape(op, parse_shape(shape), a.size))
+    b = v.base
+    if b is None or (b is not a and b is not a.base):
+        return v, False  # NumPy had to copy
+    s = v.shape
+    if 1 in s or 0 in s:  # NumPy and torch may disagree on size-1 strides (or on viewability)
+        w = view_array(a, s)
+        if w is None:
+            return v.copy(), False
+        return w, True
+    return v, True
 
 
 @register
@@ -128,17 +120,30 @@ def view(input: Tensor, *shape: Any) -> Tensor:
     >>> x = rt.zeros(2, 3); v = x.view(6); v[0] = 1; x[0, 0].item()
     1.0
     """
-    if len(shape) == 1 and not isinstance(shape[0], int | tuple | list) and not isinstance(shape[0], Tensor):
-        from .conversion import view_dtype
+    if shape and shape[0].__class__ is not int:
+        s0 = shape[0]
+        if len(shape) == 1 and not isinstance(s0, int | np.integer | tuple | list | Tensor):
+            from .conversion import view_dtype
 
-        return view_dtype(input, shape[0])
-    return View.apply(input, infer_shape("view", parse_shape(shape), input._data.size))  # type: ignore[no-any-return]
+            return view_dtype(input, s0)
+        shape = s0 if len(shape) == 1 and isinstance(s0, tuple) else parse_shape(shape)
+    v, is_view = _reshape_array("view", input._data, shape)
+    if not is_view:
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (input shape {list(input.shape)}, "
+            f"strides {list(input.stride())}, requested shape {list(v.shape)}): at least one dimension spans across "
+            f"two contiguous subspaces. Use .reshape(...) instead."
+        )
+    if input._requires_grad:
+        return View.apply(input, v.shape)  # type: ignore[no-any-return]
+    return _view_of(input, v)
 
 
 class Expand(ViewOp):
     @staticmethod
     def forward(ctx: Any, x: Tensor, shape: tuple[int, ...]) -> np.ndarray:
-        return np.broadcast_to(x._data, shape)
+        a = x._data
+        return strided_array(a, shape, expand_strides(a, shape), writeable=False)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # d expand(x) = sum of grad over the expanded dims
@@ -161,30 +166,39 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     tensor([[1, 1, 1],
             [2, 2, 2]])
     """
-    target = parse_shape(sizes)
+    target = sizes if sizes and sizes[0].__class__ is int else parse_shape(sizes)
     a = input._data
-    if len(target) < a.ndim:
+    shape = a.shape
+    nd = len(shape)
+    if len(target) < nd:
         raise RuntimeError(
             f"expand: the number of sizes provided ({len(target)}) must be greater or equal to the number of "
-            f"dimensions in the tensor ({a.ndim})"
+            f"dimensions in the tensor ({nd})"
         )
-    lead = len(target) - a.ndim
-    shape = list(target)
-    for i, n in enumerate(a.shape):
-        t = target[lead + i]
-        if t == -1:
-            shape[lead + i] = n
-        elif n != 1 and n != t:
-            raise RuntimeError(
-                f"expand: the expanded size of the tensor ({t}) must match the existing size ({n}) at non-singleton "
-                f"dimension {lead + i}.  Target sizes: {list(target)}.  Tensor sizes: {list(a.shape)}"
-            )
-    if any(s < 0 for s in shape[:lead]):
-        raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing dimension (sizes {list(target)})")
-    s = tuple(shape)
-    if s == a.shape:
-        return View.apply(input, s)  # type: ignore[no-any-return]
-    return Expand.apply(input, s)  # type: ignore[no-any-return]
+    lead = len(target) - nd
+    if target[lead:] != shape:
+        out = list(target)
+        for i, n in enumerate(shape):
+            t = target[lead + i]
+            if t == -1:
+                out[lead + i] = n
+            elif n != t and (n != 1 or t < 0):
+                raise RuntimeError(
+                    f"expand: the expanded size of the tensor ({t}) must match the existing size ({n}) at "
+                    f"non-singleton dimension {lead + i}.  Target sizes: {list(target)}.  Tensor sizes: {list(shape)}"
+                )
+        target = tuple(out)
+    if lead:
+        for t in target[:lead]:
+            if t < 0:
+                raise RuntimeError(
+                    f"expand: -1 is not allowed in a leading, non-existing dimension (sizes {list(target)})"
+                )
+    elif target == shape:
+        return View.apply(input, shape)  # type: ignore[no-any-return]
+    if input._requires_grad:
+        return Expand.apply(input, target)  # type: ignore[no-any-return]
+    return _view_of(input, strided_array(a, target, expand_strides(a, target), writeable=False))
 
 
 @register
@@ -241,51 +255,6 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------ transposes and squeezes
-_new = object.__new__
-
-
-def _view_of(base: Tensor, data: np.ndarray) -> Tensor:
-    """Inline ``_make_view`` for the hot no-grad path of transpose/t/reshape."""
-    t = _new(Tensor)
-    t._data = data
-    s = base._storage
-    t._storage = s if s is not None else base._get_storage()
-    b = base._base
-    t._base = b if b is not None else base
-    t._requires_grad = False
-    t._grad_fn = None
-    t._output_nr = 0
-    t._grad = None
-    t._grad_owned = False
-    t._acc_ref = None
-    t._hooks = None
-    t._post_acc_hooks = None
-    t._retains_grad = False
-    t._name = None
-    return t
-
-
-def wrap_dim(dim: Any, ndim: int, op: str) -> int:
-    """Normalise a possibly negative dim (0-d tensors take dims 0 and -1, as torch); IndexError naming the range."""
-    if dim.__class__ is not int:
-        if isinstance(dim, bool) or not hasattr(dim, "__index__"):
-            raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
-        dim = dim.__index__()
-    n = ndim if ndim > 0 else 1
-    if not -n <= dim < n:
-        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return dim + n if dim < 0 else dim
-
-
-def restride(a: np.ndarray, shape: tuple[int, ...], strides_el: tuple[int, ...]) -> np.ndarray:
-    """A view of ``a``'s memory (from its first element) with ``shape`` and element ``strides``."""
-    item = a.itemsize
-    st = tuple(s * item for s in strides_el)
-    if a.shape == shape and a.strides == st:
-        return a
-    return np.lib.stride_tricks.as_strided(a, shape, st, writeable=a.flags.writeable)
-
-
 class _Transpose(ViewOp):
     _name = "TransposeBackward0"
 
@@ -389,15 +358,6 @@ class Permute(ViewOp):
         return permute(grad, inv)
 
 
-def _dim_list(op: str, dims: Any, ndim: int) -> tuple[int, ...]:
-    """Wrap a sequence of dims; RuntimeError when one appears twice, as torch."""
-    out = tuple(wrap_dim(d, ndim, op) for d in dims)
-    if len(set(out)) != len(out):
-        dup = next(d for d in out if out.count(d) > 1)
-        raise RuntimeError(f"{op}(): dim {dup} appears multiple times in the list of dims")
-    return out
-
-
 @register
 def permute(input: Tensor, *dims: Any) -> Tensor:
     """A view with the dimensions reordered (``dims`` as varargs or one sequence), as ``torch.permute``.
@@ -417,6 +377,11 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
             f"permute(): number of dimensions in the tensor input does not match the length of the desired "
             f"ordering of dimensions i.e. input.dim() = {n} is not equal to len(dims) = {len(dims)}"
         )
+    if not input._requires_grad:
+        try:
+            return _view_of(input, input._data.transpose(dims))
+        except (ValueError, TypeError):
+            pass  # the error message below
     d = _dim_list("permute", dims, n)
     if not n:
         d = ()
@@ -428,12 +393,7 @@ class Unsqueeze(ViewOp):
     def forward(ctx: Any, x: Tensor, dim: int) -> np.ndarray:
         if ctx is not None:
             ctx.dim = dim
-        a = x._data
-        r = np.expand_dims(a, dim)
-        if dim == a.ndim and a.ndim and r.strides[-1] != a.itemsize:
-            # torch gives a new trailing dim stride 1 (NumPy repeats the last stride)
-            r = restride(r, r.shape, (*(s // a.itemsize for s in a.strides), 1))
-        return r
+        return _unsqueeze_array(x._data, dim)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # drop the inserted size-1 dim
@@ -453,7 +413,26 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     >>> rt.zeros(2, 3).unsqueeze(-1).shape
     rustytorch.Size([2, 3, 1])
     """
-    return Unsqueeze.apply(input, wrap_dim(dim, input._data.ndim + 1, "unsqueeze"))  # type: ignore[no-any-return]
+    a = input._data
+    n = a.ndim
+    if dim.__class__ is int and -n - 1 <= dim <= n:
+        d = dim + n + 1 if dim < 0 else dim
+    else:
+        d = wrap_dim(dim, n + 1, "unsqueeze")
+    if input._requires_grad:
+        return Unsqueeze.apply(input, d)  # type: ignore[no-any-return]
+    return _view_of(input, _unsqueeze_array(a, d))
+
+
+def _unsqueeze_array(a: np.ndarray, d: int) -> np.ndarray:
+    """``a`` with a size-1 dim at ``d``, whose stride is torch's (``size[d] * stride[d]``, or 1 at the end)."""
+    shape = a.shape
+    new = (*shape[:d], 1, *shape[d:])
+    r = a.reshape(new)
+    want = shape[d] * a.strides[d] if d < len(shape) else a.itemsize
+    if r.strides[d] != want:
+        r = strided_array(a, new, (*a.strides[:d], want, *a.strides[d:]))
+    return r
 
 
 class Squeeze(ViewOp):
@@ -488,7 +467,9 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
         dims = (d,) if n and shape[d] == 1 else ()
     else:
         dims = tuple(d for d in _dim_list("squeeze", dim, n) if n and shape[d] == 1)
-    return Squeeze.apply(input, dims)  # type: ignore[no-any-return]
+    if input._requires_grad:
+        return Squeeze.apply(input, dims)  # type: ignore[no-any-return]
+    return _view_of(input, input._data.squeeze(dims) if dims else input._data.view())
 
 
 @register
@@ -507,6 +488,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """
     shape = input._data.shape
     n = len(shape)
+    if start_dim == 0 and end_dim == -1 and n > 1:
+        return reshape(input, -1)
     s = wrap_dim(start_dim, n, "flatten")
     e = wrap_dim(end_dim, n, "flatten")
     if s > e:

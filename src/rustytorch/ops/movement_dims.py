@@ -15,7 +15,7 @@ import numpy as np
 from .._tensor import Tensor, _make_view
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._registry import Op, ViewOp, _record, register
-from .movement import Permute, _dim_list, reshape, transpose, wrap_dim
+from .movement import Permute, _dim_list, at_offset, reshape, transpose, wrap_dim
 
 __all__ = [
     "movedim",
@@ -65,7 +65,7 @@ class BasicIndex(ViewOp):
     def forward(ctx: Any, x: Tensor, index: tuple[Any, ...]) -> np.ndarray:
         if ctx is not None:
             ctx.index = index
-        return x._data[index]  # type: ignore[no-any-return]
+        return slice_view(x._data, index)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # the gradient lands on the selected elements, zeros elsewhere
@@ -92,6 +92,22 @@ class EmbedIndex(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # adjoint of embedding is selecting
         return BasicIndex.apply(grad, ctx.index)  # type: ignore[no-any-return]
+
+
+def slice_view(a: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
+    """``a[index]`` for slices with explicit starts / ints (then Ellipsis), with torch's offset when empty."""
+    r = a[index]
+    if r.size == 0:
+        off = 0
+        for d, ix in enumerate(index):
+            if ix is Ellipsis:
+                break
+            st = ix.start if ix.__class__ is slice else ix
+            if st:
+                off += st * a.strides[d]
+        if off:
+            r = at_offset(a, off, r.shape, r.strides)
+    return r  # type: ignore[no-any-return]
 
 
 def _dim_index(dim: int, idx: Any) -> tuple[Any, ...]:
@@ -276,7 +292,7 @@ class Unbind(MultiViewOp):
             ctx.dim = dim
         a = x._data
         pre = (slice(None),) * dim
-        return tuple(a[(*pre, i, Ellipsis)] for i in range(a.shape[dim]))
+        return tuple(slice_view(a, (*pre, i, Ellipsis)) for i in range(a.shape[dim]))
 
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> Tensor:  # the pieces' gradients stacked back along dim
@@ -310,7 +326,7 @@ class Split(MultiViewOp):
             ctx.dim = dim
         a = x._data
         pre = (slice(None),) * dim
-        return tuple(a[(*pre, slice(bounds[i], bounds[i + 1]), Ellipsis)] for i in range(len(bounds) - 1))
+        return tuple(slice_view(a, (*pre, slice(bounds[i], bounds[i + 1]), Ellipsis)) for i in range(len(bounds) - 1))
 
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> Tensor:  # the pieces' gradients concatenated back along dim

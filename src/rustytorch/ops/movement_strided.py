@@ -93,7 +93,7 @@ class Diagonal(ViewOp):
 
 @register
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The view of the diagonal ``offset`` of the planes ``(dim1, dim2)``, appended as the last dim, as ``torch.diagonal``.
+    """The view of diagonal ``offset`` of the planes ``(dim1, dim2)``, appended as the last dim, as ``torch.diagonal``.
 
     Examples
     --------

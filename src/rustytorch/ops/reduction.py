@@ -16,7 +16,7 @@ from .. import _parallel
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import Tensor, _make, _wrap_dim
 from ._registry import Op, register
-from .reduction_common import const
+from .reduction_common import Exp, const
 
 __all__ = ["sum", "mean", "prod", "nansum", "nanmean", "logsumexp", "all", "any", "count_nonzero"]
 
@@ -399,7 +399,7 @@ class LogSumExp(Op):
         w = a if acc is None else a.astype(acc)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if w.size:
-                m = np.maximum.reduce(w, axis=dims, keepdims=True)
+                m = np.asarray(np.maximum.reduce(w, axis=dims, keepdims=True))
                 m[~np.isfinite(m)] = 0  # -inf / inf / nan maxima: no shift (the sum gives the right inf / nan)
             else:
                 m = np.zeros(kept_shape(w.shape, dims), dtype=w.dtype)
@@ -413,7 +413,7 @@ class LogSumExp(Op):
         (x,) = ctx.saved_tensors
         shape = x._data.shape
         lse = expand_reduced(ctx.result, shape, ctx.dims, ctx.keepdim)
-        return expand_reduced(grad, shape, ctx.dims, ctx.keepdim) * (x - lse).exp()
+        return expand_reduced(grad, shape, ctx.dims, ctx.keepdim) * Exp.apply(x - lse)
 
 
 @register
@@ -425,8 +425,8 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.logsumexp(rt.tensor([1000.0, 1000.0]), 0)
-    tensor(1000.6931)
+    >>> rt.logsumexp(rt.tensor([[500.0, 500.0], [-1e4, 0.0]]), 1)
+    tensor([500.6931,   0.0000])
     """
     _check_tensor("logsumexp", input)
     return LogSumExp.apply(input, reduce_dims("logsumexp", dim, input._data.ndim), bool(keepdim))  # type: ignore[no-any-return]

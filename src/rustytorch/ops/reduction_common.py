@@ -159,3 +159,18 @@ class Pow(Op):
     def backward(ctx: Any, grad: Tensor) -> Any:  # d x^p = p x^(p-1)
         (x,) = ctx.saved_tensors
         return grad * Pow.apply(x, ctx.p - 1) * ctx.p
+
+
+class Exp(Op):
+    """``exp(x)`` (a private helper of the logsumexp / logcumsumexp gradients)."""
+
+    save_result = True
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.exp(x._data)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:  # d exp(x) = exp(x)
+        return grad * ctx.result

@@ -10,7 +10,7 @@ from .._dtype import get_default_dtype, to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ._registry import Op, register
 from .reduction import _check_tensor, acc_dtype
-from .reduction_common import PutAlongDim, const, return_type
+from .reduction_common import Exp, PutAlongDim, const, return_type
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
 
@@ -282,7 +282,7 @@ class LogCumSumExp(Op):
         with np.errstate(invalid="ignore"):
             m = np.nan_to_num(np.max(x._data, axis=ctx.dim, keepdims=True), nan=0.0, posinf=0.0, neginf=0.0)
         m_t = const(m.astype(x._data.dtype))
-        return RevCumsum.apply(grad * (m_t - out).exp(), ctx.dim) * (x - m_t).exp()
+        return RevCumsum.apply(grad * Exp.apply(m_t - out), ctx.dim) * Exp.apply(x - m_t)
 
 
 @register

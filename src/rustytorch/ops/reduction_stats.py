@@ -59,9 +59,9 @@ class Var(Op):
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = ureduce(np.add, w, dims, True) / w.dtype.type(n)
             dev = w - mean
-            r = ureduce(np.add, np.multiply(dev, dev, out=dev), dims, keepdim) / w.dtype.type(dof)
+            r = np.asarray(ureduce(np.add, dev * dev, dims, keepdim) / w.dtype.type(dof))
         if sqrt:
-            np.sqrt(r, out=r)
+            r = np.sqrt(r)
         if ctx is not None:
             ctx.save_for_backward(x)
             ctx.dims, ctx.keepdim, ctx.sqrt, ctx.dof = dims, keepdim, sqrt, dof

@@ -230,6 +230,11 @@ def unique(
     """
     _check_tensor("unique", input)
     d = None if dim is None else int_dim("unique", input, dim)
+    if d is not None and any(n == 0 for i, n in enumerate(input._data.shape) if i != d):
+        raise RuntimeError(
+            f"unique(): there are 0 sized dimensions, and they aren't selected, so unique cannot be applied "
+            f"(shape {list(input._data.shape)}, dim {d})"
+        )
     return _unique_result(Unique.apply(input, d), return_inverse, return_counts)
 
 
