@@ -357,3 +357,36 @@ def test_multi_dot_and_matrix_power_gradients_match_torch() -> None:
 def test_nuclear_norm_through_torch_norm() -> None:
     a = rnd(3, 4)
     assert_close(rt.norm(rt.tensor(a), p="nuc"), torch.norm(torch.from_numpy(a), p="nuc"), 1e-12, 1e-12)
+
+
+def test_in_place_addmm_family_matches_torch() -> None:
+    x, m1, m2 = rnd(2, 4), rnd(2, 3, seed=1), rnd(3, 4, seed=2)
+    r = rt.tensor(x)
+    out = r.addmm_(rt.tensor(m1), rt.tensor(m2), beta=0.5, alpha=2)
+    assert out is r
+    t = torch.from_numpy(x.copy()).addmm_(torch.from_numpy(m1), torch.from_numpy(m2), beta=0.5, alpha=2)
+    assert_close(r, t, 1e-12, 1e-12)
+    v = rt.tensor(rnd(2))
+    v.addmv_(rt.tensor(m1), rt.tensor(rnd(3, seed=3)))
+    assert_close(
+        v, torch.from_numpy(rnd(2)).addmv_(torch.from_numpy(m1), torch.from_numpy(rnd(3, seed=3))), 1e-12, 1e-12
+    )
+    b = rt.tensor(rnd(2, 2, 2))
+    b.baddbmm_(rt.tensor(rnd(2, 2, 3, seed=4)), rt.tensor(rnd(2, 3, 2, seed=5)))
+    tb = torch.from_numpy(rnd(2, 2, 2)).baddbmm_(
+        torch.from_numpy(rnd(2, 2, 3, seed=4)), torch.from_numpy(rnd(2, 3, 2, seed=5))
+    )
+    assert_close(b, tb, 1e-12, 1e-12)
+
+
+def test_out_arguments_are_written() -> None:
+    a = rt.tensor(rnd(3, 2))
+    outs = (rt.empty(0, dtype=rt.float64), rt.empty(0, dtype=rt.float64), rt.empty(0, dtype=rt.float64))
+    res = rt.linalg.svd(a, full_matrices=False, out=outs)
+    assert all(r is o for r, o in zip(res, outs, strict=True))
+    np.testing.assert_allclose((outs[0].numpy() * outs[1].numpy()) @ outs[2].numpy(), a.numpy(), atol=1e-12)
+    o = rt.empty(0, dtype=rt.float64)
+    assert rt.linalg.matrix_norm(a, "nuc", out=o) is o
+    np.testing.assert_allclose(o.item(), np.linalg.norm(a.numpy(), "nuc"))
+    with pytest.raises(TypeError, match="linalg.qr.*tuple of 2"):
+        rt.linalg.qr(a, out=rt.empty(0))

@@ -322,3 +322,23 @@ def test_version_counter_is_shared_by_all_views() -> None:
     views[-1].add_(2)
     assert x._version == 2
     assert x.numpy()[3].tolist() == [2, 2, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("shape", "target"),
+    [((0, 3), (3, 0)), ((0, 3), (-1,)), ((2, 0, 3), (0, 1, 6)), ((1, 3), (3, 1)), ((3, 1), (1, 3, 1)), ((1,), ())],
+)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_reshape_of_empty_and_size_one_layouts_matches_torch(
+    shape: tuple[int, ...], target: tuple[int, ...], transposed: bool
+) -> None:
+    def mk(m: Any) -> Any:
+        x = m.zeros(tuple(reversed(shape)) if transposed else shape)
+        return x.permute(*range(len(shape) - 1, -1, -1)) if transposed else x
+
+    x, tx = mk(rt), mk(torch)
+    r, tr = x.reshape(target), tx.reshape(target)
+    assert tuple(r.shape) == tuple(tr.shape)
+    assert (r._base is not None) == tr._is_view()
+    if tr._is_view():
+        assert (r.stride(), r.storage_offset()) == (tr.stride(), tr.storage_offset())

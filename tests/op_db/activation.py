@@ -12,7 +12,11 @@ from ._base import FLOATS_HALF, NUMERIC, ErrorSample, OpInfo, Sample, make, unar
 
 
 def _softmax_ref(a: np.ndarray, dim: int, dtype: Any = None, log: bool = False) -> np.ndarray:
-    x = a.astype(np.float64)
+    with np.errstate(all="ignore"):
+        return _softmax_np(a.astype(np.float64), dim, log)
+
+
+def _softmax_np(x: np.ndarray, dim: int, log: bool) -> np.ndarray:
     if x.ndim == 0:
         return np.asarray(0.0 if log else 1.0)
     z = x - x.max(axis=dim, keepdims=True) if x.size else x

@@ -49,7 +49,7 @@ def _isclose_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
         y = make(b, dtype, rng)
         out.append(Sample((x, y), name=f"{list(a)}x{list(b)}"))
         if a == b and dtype.is_floating_point:
-            near = (x + x * 1e-6 * rng.standard_normal(x.shape)).astype(dtype.np)
+            near = np.asarray(x + x * 1e-6 * rng.standard_normal(x.shape)).astype(dtype.np)
             out.append(Sample((x, near), name=f"near {list(a)}"))
             out.append(Sample((x, near), {"rtol": 0.0, "atol": 1e-7}, name=f"near {list(a)} atol only"))
     if dtype.is_floating_point:
@@ -158,9 +158,7 @@ def _clamp_one(dtype: Any, rng: np.random.Generator) -> list[Sample]:
 
 def _minmax_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
     out = binary_samples(-2, 3, scalars=())(dtype, rng)  # small integer range: ties occur
-    if dtype.is_floating_point:
-        x = np.array([1.0, 2.0, 3.0, 0.5], dtype.np)
-        out.append(Sample((x, np.array([1.0, 0.5, 3.0, 4.0], dtype.np)), name="ties"))
+    if dtype.is_floating_point:  # ties: tests/test_elementwise.py (the derivative jumps there: no gradgradcheck)
         out.append(
             Sample((np.array([np.nan, 1.0], dtype.np), np.array([0.0, np.nan], dtype.np)), name="nan", grad_args=())
         )

@@ -162,6 +162,7 @@ def tensordot_errors() -> list[ErrorSample]:
         err((z(3, 4), z(4, 5)), RuntimeError, r"tensordot.*dims=3", dims=3),
         err((z(3, 4), z(4, 5)), RuntimeError, r"tensordot.*same length", dims=([0, 1], [0])),
         err((z(3, 4), z(4, 5)), IndexError, r"tensordot.*out of range", dims=([5], [0])),
+        err((z(3, 4), z(4, 5)), TypeError, r"tensordot.*pair of lists", dims=(1, 0)),
     ]
 
 

@@ -8,6 +8,7 @@ from .compare import *  # noqa: F403
 from .conversion import *  # noqa: F403
 from .creation import *  # noqa: F403
 from .elementwise import *  # noqa: F403
+from .fill import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .indexing_scatter import *  # noqa: F403
 from .indexing_select import *  # noqa: F403

@@ -80,6 +80,8 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
     dt = a.dtype
     if dt.itemsize < 4:
         return _sigmoid(a.astype(np.float32)).astype(dt)
+    if a.ndim == 0:
+        return 1 / (1 + np.exp(-a))  # type: ignore[no-any-return]
     r = np.negative(a)
     np.exp(r, r)
     np.add(r, 1.0, r)

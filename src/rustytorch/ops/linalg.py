@@ -252,6 +252,15 @@ def _take(_target: Tensor, value: Tensor) -> Tensor:
 write_out = _to_out
 
 
+def write_outs(out: Any, res: Any, op: str) -> Any:
+    """``res`` (a named tuple of tensors), written into the tensors of ``out`` when given."""
+    if out is None:
+        return res
+    if not isinstance(out, tuple | list) or len(out) != len(res):
+        raise TypeError(f"{op}(): out must be a tuple of {len(res)} tensors, got {type(out).__name__}")
+    return type(res)(*(_to_out(o, r, op) for o, r in zip(out, res, strict=True)))
+
+
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
     return matmul(other, self)
 
@@ -530,6 +539,20 @@ def baddbmm(
             [[7.]]])
     """
     return _add_matmul("baddbmm", input, batch1, batch2, beta, alpha, 3, 3, out)
+
+
+def _in_place(name: str, fn: Any) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return inplace(self, name, fn, *args, **kwargs)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"In-place form of :func:`{fn.__name__}`: writes the result into ``self`` and returns it."
+    return method
+
+
+for _name, _fn in (("addmm_", addmm), ("addmv_", addmv), ("baddbmm_", baddbmm)):
+    setattr(Tensor, _name, _in_place(_name, _fn))
 
 
 # ------------------------------------------------------------------ kron, trace

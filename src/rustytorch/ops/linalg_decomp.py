@@ -13,7 +13,7 @@ import numpy as np
 
 from .._tensor import Tensor, _make
 from ._registry import Op, register
-from .linalg import dtype_name, matmul, mT, write_out
+from .linalg import dtype_name, matmul, mT, write_out, write_outs
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "cholesky", "qr"]
 
@@ -431,7 +431,7 @@ def linalg_qr_fn(A: Tensor, mode: str = "reduced", *, out: Any = None) -> linalg
             f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
         )
     q, r = Qr.apply(A, mode)
-    return linalg_qr(q, r)
+    return write_outs(out, linalg_qr(q, r), "linalg.qr")  # type: ignore[no-any-return]
 
 
 @register
@@ -444,7 +444,7 @@ def qr(input: Tensor, some: bool = True, *, out: Any = None) -> linalg_qr:
     >>> rt.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]).qr().R.shape
     rustytorch.Size([2, 2])
     """
-    return linalg_qr_fn(input, "reduced" if some else "complete")
+    return linalg_qr_fn(input, "reduced" if some else "complete", out=out)
 
 
 # ------------------------------------------------------------------ solve

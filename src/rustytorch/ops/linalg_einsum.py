@@ -124,7 +124,8 @@ def _split_term(term: str, k: int) -> tuple[list[str], bool]:
         c = term[i]
         if c == ".":
             if term[i : i + 3] != "..." or ell:
-                raise RuntimeError(f"einsum(): found '.' for operand {k} that is not part of any ellipsis")
+                where = f"operand {k}" if k >= 0 else "the output"
+                raise RuntimeError(f"einsum(): found '.' for {where} that is not part of any ellipsis")
             ell = True
             letters.append("...")
             i += 3
@@ -232,10 +233,8 @@ def einsum(*args: Any) -> Tensor:
                 )
         terms.append(term)
     if arrow:
-        out_letters, out_ell = _split_term(rhs, -1)
+        out_letters, _ = _split_term(rhs, -1)  # without '...' in the output the ellipsis dims are summed
         out = "".join(ell if c == "..." else c for c in out_letters)
-        if not out_ell and ell and any(h for _, h in parsed):
-            pass  # ellipsis dimensions are summed over
         counts: dict[str, int] = {}
         for c in out:
             counts[c] = counts.get(c, 0) + 1
@@ -304,6 +303,10 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) ->
             pa, pb = dims
         except (TypeError, ValueError):
             raise TypeError(f"tensordot(): dims must be an int or a pair of lists of ints, got {dims!r}") from None
+        if isinstance(pa, int | np.integer) or isinstance(pb, int | np.integer):  # as torch: lists, not ints
+            raise TypeError(
+                f"tensordot(): argument 'dims' must be a pair of lists of ints, not a pair of ints {dims!r}"
+            )
         da = [_wrap_dim(v, na, "tensordot") for v in _dims_list(pa)]
         db = [_wrap_dim(v, nb, "tensordot") for v in _dims_list(pb)]
     if len(da) != len(db):

@@ -15,7 +15,7 @@ import numpy as np
 from .._dtype import to_dtype
 from .._tensor import Tensor, _make, _wrap_dim
 from ._registry import OPS, Op, register
-from .linalg import dtype_name, matmul
+from .linalg import dtype_name, matmul, write_out
 from .linalg_decomp import _out, check_matrix, linalg_inv
 
 __all__ = ["matrix_power"]
@@ -46,6 +46,11 @@ def linalg_matrix_norm(
     >>> rt.linalg.matrix_norm(A), rt.linalg.matrix_norm(A, ord=1), rt.linalg.matrix_norm(A, ord=float("inf"))
     (tensor(5.), tensor(7.), tensor(4.))
     """
+    r = _matrix_norm(A, ord, dim, keepdim, dtype)
+    return r if out is None else write_out(out, r, "linalg.matrix_norm")
+
+
+def _matrix_norm(A: Tensor, ord: Any, dim: Any, keepdim: bool, dtype: Any) -> Tensor:
     op = "linalg.matrix_norm"
     check_matrix(op, A)
     if dtype is not None:
@@ -114,6 +119,11 @@ def linalg_norm(
     >>> rt.linalg.norm(A), rt.linalg.norm(A, ord=2), rt.linalg.norm(A, dim=1)
     (tensor(5.), tensor(4.), tensor([3., 4.]))
     """
+    r = _norm(A, ord, dim, keepdim, dtype)
+    return r if out is None else write_out(out, r, "linalg.norm")
+
+
+def _norm(A: Tensor, ord: Any, dim: Any, keepdim: bool, dtype: Any) -> Tensor:
     op = "linalg.norm"
     if not isinstance(A, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(A).__name__}")
@@ -157,7 +167,8 @@ def linalg_vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Any = None) -> Te
             f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {dtype_name(x._data)} and y "
             f"of type {dtype_name(y._data)} instead"
         )
-    return (x * y).sum(dim)  # type: ignore[no-any-return]
+    r = (x * y).sum(dim)
+    return r if out is None else write_out(out, r, "linalg.vecdot")  # type: ignore[no-any-return]
 
 
 @register(name="linalg.multi_dot", method=False)
@@ -197,7 +208,7 @@ def linalg_multi_dot(tensors: Any, *, out: Any = None) -> Tensor:
     r = ts[0]
     for t in ts[1:]:
         r = matmul(r, t)
-    return r
+    return r if out is None else write_out(out, r, "linalg.multi_dot")
 
 
 # ------------------------------------------------------------------ matrix_power

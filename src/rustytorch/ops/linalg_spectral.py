@@ -15,7 +15,7 @@ import numpy as np
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._registry import Op, register
-from .linalg import matmul, mT
+from .linalg import matmul, mT, write_out, write_outs
 from .linalg_decomp import check_matrix, saved_outputs
 
 __all__ = ["svd", "pinverse"]
@@ -137,7 +137,7 @@ def linalg_svd_fn(A: Tensor, full_matrices: bool = True, *, driver: Any = None, 
     (tensor([4., 3.]), rustytorch.Size([3, 2]), rustytorch.Size([2, 2]))
     """
     u, s, vh = Svd.apply(A, bool(full_matrices))
-    return linalg_svd(u, s, vh)
+    return write_outs(out, linalg_svd(u, s, vh), "linalg.svd")  # type: ignore[no-any-return]
 
 
 @register
@@ -157,9 +157,10 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any =
         m, n = input._data.shape[-2:]
         batch = input._data.shape[:-2]
         dt = input._data.dtype
-        return svd_result(_make(np.zeros((*batch, m, m), dt)), s, _make(np.zeros((*batch, n, n), dt)))
+        res = svd_result(_make(np.zeros((*batch, m, m), dt)), s, _make(np.zeros((*batch, n, n), dt)))
+        return write_outs(out, res, "svd")  # type: ignore[no-any-return]
     u, s, vh = linalg_svd_fn(input, full_matrices=not some)
-    return svd_result(u, s, mT(vh))
+    return write_outs(out, svd_result(u, s, mT(vh)), "svd")  # type: ignore[no-any-return]
 
 
 @register(name="linalg.svdvals", method=False)
@@ -173,9 +174,10 @@ def linalg_svdvals(A: Tensor, *, driver: Any = None, out: Tensor | None = None) 
     tensor([2., 1.])
     """
     if GRAD_ENABLED.get() and isinstance(A, Tensor) and A._requires_grad:
-        return linalg_svd_fn(A, full_matrices=False).S  # differentiable through the SVD
-    a = check_matrix("linalg.svdvals", A)
-    return _make(np.linalg.svd(a, compute_uv=False))
+        r = linalg_svd_fn(A, full_matrices=False).S  # differentiable through the SVD
+    else:
+        r = _make(np.linalg.svd(check_matrix("linalg.svdvals", A), compute_uv=False))
+    return r if out is None else write_out(out, r, "linalg.svdvals")
 
 
 # ------------------------------------------------------------------ eigh
@@ -223,7 +225,7 @@ def linalg_eigh_fn(A: Tensor, UPLO: str = "L", *, out: Any = None) -> linalg_eig
     tensor([1., 3.])
     """
     w, v = Eigh.apply(A, UPLO)
-    return linalg_eigh(w, v)
+    return write_outs(out, linalg_eigh(w, v), "linalg.eigh")  # type: ignore[no-any-return]
 
 
 @register(name="linalg.eigvalsh", method=False)
@@ -237,11 +239,13 @@ def linalg_eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) ->
     tensor([-1.,  2.])
     """
     if GRAD_ENABLED.get() and isinstance(A, Tensor) and A._requires_grad:
-        return linalg_eigh_fn(A, UPLO).eigenvalues
-    a = check_matrix("linalg.eigvalsh", A, square=True)
-    if UPLO not in ("L", "U"):
-        raise RuntimeError(f"linalg.eigvalsh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    return _make(np.linalg.eigvalsh(a, UPLO=UPLO))  # type: ignore[call-overload]
+        r = linalg_eigh_fn(A, UPLO).eigenvalues
+    else:
+        a = check_matrix("linalg.eigvalsh", A, square=True)
+        if UPLO not in ("L", "U"):
+            raise RuntimeError(f"linalg.eigvalsh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+        r = _make(np.linalg.eigvalsh(a, UPLO=UPLO))  # type: ignore[call-overload]
+    return r if out is None else write_out(out, r, "linalg.eigvalsh")
 
 
 # ------------------------------------------------------------------ pinv, matrix_rank
@@ -311,7 +315,8 @@ def linalg_pinv(
     tensor([[1., 0.],
             [0., 0.]])
     """
-    return Pinv.apply(A, atol, rtol, bool(hermitian))  # type: ignore[no-any-return]
+    r = Pinv.apply(A, atol, rtol, bool(hermitian))
+    return r if out is None else write_out(out, r, "linalg.pinv")  # type: ignore[no-any-return]
 
 
 @register
@@ -342,4 +347,5 @@ def linalg_matrix_rank(
     a = check_matrix("linalg.matrix_rank", A, square=hermitian)
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     tol = _tolerance("linalg.matrix_rank", s, a.shape, atol, rtol)
-    return _make(np.asarray(np.sum(s > tol, axis=-1), dtype=np.int64))
+    r = _make(np.asarray(np.sum(s > tol, axis=-1), dtype=np.int64))
+    return r if out is None else write_out(out, r, "linalg.matrix_rank")

@@ -28,6 +28,8 @@ _TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
 
 
 def _rsqrt(a: np.ndarray) -> np.ndarray:
+    if a.ndim == 0:
+        return np.reciprocal(np.sqrt(a))  # type: ignore[no-any-return]
     r = np.sqrt(a)
     return np.reciprocal(r, out=r)
 
@@ -58,6 +60,8 @@ _ERF_T = _erf_table()
 
 
 def _erf(a: np.ndarray) -> np.ndarray:
+    if a.ndim == 0:
+        return _erf(a.reshape(1)).reshape(())
     dt = a.dtype
     x = a.astype(np.float64)
     ax = np.abs(x)

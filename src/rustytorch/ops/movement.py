@@ -82,7 +82,19 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     """
     if shape and shape[0].__class__ is not int:
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else parse_shape(shape)
-    v, is_view = _reshape_array("reshape", input._data, shape)
+    a = input._data
+    if not input._requires_grad:  # hot path: a plain NumPy reshape that NumPy did as a view
+        try:
+            v = a.reshape(shape)
+        except (ValueError, TypeError):
+            pass
+        else:
+            b = v.base
+            if b is not None and (b is a or b is a.base):
+                s = v.shape
+                if 1 not in s and 0 not in s:
+                    return _view_of(input, v)
+    v, is_view = _reshape_array("reshape", a, shape)
     if not is_view:
         if input._requires_grad:
             return UnsafeView.apply(input, v.shape)  # type: ignore[no-any-return]

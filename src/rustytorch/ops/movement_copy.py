@@ -211,7 +211,15 @@ class Tri(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # the same mask applies to the gradient
-        return Tri.apply(grad, *ctx.args)  # type: ignore[no-any-return]
+        return type(ctx).apply(grad, *ctx.args)  # type: ignore[no-any-return]
+
+
+class Tril(Tri):
+    pass
+
+
+class Triu(Tri):
+    pass
 
 
 def _tri(op: str, input: Tensor, diagonal: Any, lower: bool) -> Tensor:
@@ -219,7 +227,7 @@ def _tri(op: str, input: Tensor, diagonal: Any, lower: bool) -> Tensor:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     if isinstance(diagonal, bool) or not isinstance(diagonal, int | np.integer):
         raise TypeError(f"{op}(): argument 'diagonal' must be int, not {type(diagonal).__name__}")
-    return Tri.apply(input, int(diagonal), lower)  # type: ignore[no-any-return]
+    return (Tril if lower else Triu).apply(input, int(diagonal), lower)  # type: ignore[no-any-return]
 
 
 @register
