@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import activation, compare, creation, elementwise, indexing, join, linalg, math, movement, random, reduction, sorting
+from . import activation, compare, conversion, creation, elementwise, indexing, join, linalg, math, movement, random, reduction, sorting
 from ._base import OpInfo
 
 OP_DB: list[OpInfo] = [
@@ -18,4 +18,5 @@ OP_DB: list[OpInfo] = [
     *linalg.OPS,
     *creation.OPS,
     *random.OPS,
+    *conversion.OPS,
 ]

@@ -82,12 +82,17 @@ def _addmm_samples(name: str) -> Callable[[Any, np.random.Generator], list[Sampl
     m1, m2, inputs = ADDMM_CASES[name]
 
     def f(dtype: Any, rng: np.random.Generator) -> list[Sample]:
-        coefs: list[dict[str, Any]] = [{}, {"beta": 0.5, "alpha": 2}, {"alpha": 3}, {"beta": 0}]
-        if dtype in (rt.int64, rt.int32):
-            coefs[1] = {"beta": 2, "alpha": 2}
+        # float coefficients on integer tensors are truncated, as torch
+        coefs: list[dict[str, Any]] = [
+            {},
+            {"beta": 0.5, "alpha": 2},
+            {"alpha": 3},
+            {"beta": 0},
+            {"beta": 2, "alpha": 2.5},
+        ]
         return [
-            Sample((make(shp, dtype, rng), make(m1, dtype, rng), make(m2, dtype, rng)), coefs[k % 4], name=f"{shp}")
-            for k, shp in enumerate((*inputs, inputs[0]))
+            Sample((make(shp, dtype, rng), make(m1, dtype, rng), make(m2, dtype, rng)), coefs[k % 5], name=f"{shp}")
+            for k, shp in enumerate((*inputs, inputs[0], inputs[0]))
         ]
 
     return f

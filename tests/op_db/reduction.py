@@ -6,7 +6,6 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-
 import numpy as np
 
 import rustytorch as rt
@@ -188,9 +187,13 @@ def _maxlike_errors(name: str, whole: bool) -> Callable[[], list[ErrorSample]]:
     def f() -> list[ErrorSample]:
         e = np.zeros((0, 3), np.float32)
         out = dim_errors(name, tuples=name in ("amax", "amin"))()
-        out.append(ErrorSample(Sample((e,), {"dim": 0}), IndexError, rf"{name}\(\): Expected reduction dim 0 to have non-zero"))
+        out.append(
+            ErrorSample(Sample((e,), {"dim": 0}), IndexError, rf"{name}\(\): Expected reduction dim 0 to have non-zero")
+        )
         if whole:
-            out.append(ErrorSample(Sample((e,), {}), RuntimeError, rf"{name}\(\): Expected reduction dim to be specified"))
+            out.append(
+                ErrorSample(Sample((e,), {}), RuntimeError, rf"{name}\(\): Expected reduction dim to be specified")
+            )
         return out
 
     return f
@@ -293,49 +296,139 @@ def _var_errors() -> list[ErrorSample]:
 
 
 OPS: list[OpInfo] = [
-    OpInfo("sum", red_samples(extra=({}, {"dtype": rt.float64}), special=nan_special), ref=np_reduce(np.sum),
-           dtypes=_SUM_ALL, errors=dim_errors("sum")),
-    OpInfo("mean", red_samples(extra=({}, {"dtype": rt.float64})), ref=np_reduce(np.mean, np.float64),
-           dtypes=FLOATS_HALF, errors=_mean_errors),
-    OpInfo("prod", red_samples(tuples=False, special=zeros_special, low=-1.5, high=1.5), ref=np_reduce(np.prod),
-           dtypes=(rt.bool, *NUMERIC), errors=dim_errors("prod", tuples=False)),
-    OpInfo("nansum", red_samples(special=nan_special), ref=np_reduce(np.nansum), dtypes=(*FLOATS_HALF, rt.int8, rt.int64)),
+    OpInfo(
+        "sum",
+        red_samples(extra=({}, {"dtype": rt.float64}), special=nan_special),
+        ref=np_reduce(np.sum),
+        dtypes=_SUM_ALL,
+        errors=dim_errors("sum"),
+    ),
+    OpInfo(
+        "mean",
+        red_samples(extra=({}, {"dtype": rt.float64})),
+        ref=np_reduce(np.mean, np.float64),
+        dtypes=FLOATS_HALF,
+        errors=_mean_errors,
+    ),
+    OpInfo(
+        "prod",
+        red_samples(tuples=False, special=zeros_special, low=-1.5, high=1.5),
+        ref=np_reduce(np.prod),
+        dtypes=(rt.bool, *NUMERIC),
+        errors=dim_errors("prod", tuples=False),
+    ),
+    OpInfo(
+        "nansum", red_samples(special=nan_special), ref=np_reduce(np.nansum), dtypes=(*FLOATS_HALF, rt.int8, rt.int64)
+    ),
     OpInfo("nanmean", red_samples(special=nan_special), ref=np_reduce(np.nanmean, np.float64), dtypes=FLOATS_HALF),
-    OpInfo("logsumexp", red_samples(whole=False), ref=np_logsumexp, dtypes=(*FLOATS_HALF, rt.int64),
-           errors=dim_errors("logsumexp")),
+    OpInfo(
+        "logsumexp",
+        red_samples(whole=False),
+        ref=np_logsumexp,
+        dtypes=(*FLOATS_HALF, rt.int64),
+        errors=dim_errors("logsumexp"),
+    ),
     OpInfo("all", red_samples(extra=({}, {"dim": ()})), ref=None, dtypes=ALL, grad=False, errors=dim_errors("all")),
     OpInfo("any", red_samples(), ref=np_reduce(np.any), dtypes=ALL, grad=False, errors=dim_errors("any")),
-    OpInfo("count_nonzero", red_samples(keepdim=False), ref=None, dtypes=ALL, grad=False,
-           errors=dim_errors("count_nonzero")),
-    OpInfo("max", red_samples(tuples=False, skip=empty_reduction, special=ties), dtypes=ALL,
-           errors=_maxlike_errors("max", True)),
-    OpInfo("min", red_samples(tuples=False, skip=empty_reduction, special=ties), dtypes=ALL,
-           errors=_maxlike_errors("min", True)),
-    OpInfo("amax", red_samples(skip=empty_reduction, special=ties), ref=np_reduce(np.max), dtypes=ALL,
-           errors=_maxlike_errors("amax", True)),
-    OpInfo("amin", red_samples(skip=empty_reduction, special=ties), ref=np_reduce(np.min), dtypes=ALL,
-           errors=_maxlike_errors("amin", True)),
-    OpInfo("argmax", red_samples(tuples=False, skip=empty_reduction), dtypes=NUMERIC, grad=False,
-           errors=_maxlike_errors("argmax", False)),
-    OpInfo("argmin", red_samples(tuples=False, skip=empty_reduction), dtypes=NUMERIC, grad=False,
-           errors=_maxlike_errors("argmin", False)),
+    OpInfo(
+        "count_nonzero",
+        red_samples(keepdim=False),
+        ref=None,
+        dtypes=ALL,
+        grad=False,
+        errors=dim_errors("count_nonzero"),
+    ),
+    OpInfo(
+        "max",
+        red_samples(tuples=False, skip=empty_reduction, special=ties),
+        dtypes=ALL,
+        errors=_maxlike_errors("max", True),
+    ),
+    OpInfo(
+        "min",
+        red_samples(tuples=False, skip=empty_reduction, special=ties),
+        dtypes=ALL,
+        errors=_maxlike_errors("min", True),
+    ),
+    OpInfo(
+        "amax",
+        red_samples(skip=empty_reduction, special=ties),
+        ref=np_reduce(np.max),
+        dtypes=ALL,
+        errors=_maxlike_errors("amax", True),
+    ),
+    OpInfo(
+        "amin",
+        red_samples(skip=empty_reduction, special=ties),
+        ref=np_reduce(np.min),
+        dtypes=ALL,
+        errors=_maxlike_errors("amin", True),
+    ),
+    OpInfo(
+        "argmax",
+        red_samples(tuples=False, skip=empty_reduction),
+        dtypes=NUMERIC,
+        grad=False,
+        errors=_maxlike_errors("argmax", False),
+    ),
+    OpInfo(
+        "argmin",
+        red_samples(tuples=False, skip=empty_reduction),
+        dtypes=NUMERIC,
+        grad=False,
+        errors=_maxlike_errors("argmin", False),
+    ),
     OpInfo("aminmax", red_samples(tuples=False, skip=empty_reduction), dtypes=(rt.bool, *NUMERIC)),
-    OpInfo("var", red_samples(extra=({}, {"correction": 0}, {"unbiased": False}, {"correction": 2}), skip=_var_skip),
-           ref=np_var(False), dtypes=FLOATS_HALF, errors=_var_errors),
-    OpInfo("std", red_samples(extra=({}, {"correction": 0}, {"correction": 2}), skip=_var_skip), ref=np_var(True),
-           dtypes=FLOATS_HALF, errors=dim_errors("std")),
+    OpInfo(
+        "var",
+        red_samples(extra=({}, {"correction": 0}, {"unbiased": False}, {"correction": 2}), skip=_var_skip),
+        ref=np_var(False),
+        dtypes=FLOATS_HALF,
+        errors=_var_errors,
+    ),
+    OpInfo(
+        "std",
+        red_samples(extra=({}, {"correction": 0}, {"correction": 2}), skip=_var_skip),
+        ref=np_var(True),
+        dtypes=FLOATS_HALF,
+        errors=dim_errors("std"),
+    ),
     OpInfo("var_mean", red_samples(extra=({}, {"correction": 0}), skip=_var_skip), dtypes=FLOATS),
     OpInfo("std_mean", red_samples(extra=({}, {"unbiased": False}), skip=_var_skip), dtypes=FLOATS),
-    OpInfo("norm", red_samples(extra=_NORM_EXTRA, skip=_norm_skip, low=-2, high=2), ref=np_norm, dtypes=FLOATS_HALF,
-           errors=_norm_errors, tol={rt.float16: (2e-2, 2e-2)}),
-    OpInfo("linalg.vector_norm", red_samples(extra=tuple({"ord": p} for p in _NORM_PS[1:]) + ({"dtype": rt.float64},),
-                                             skip=_vnorm_skip, low=-2, high=2),
-           op=vector_norm, torch_op=_torch_vector_norm, dtypes=FLOATS_HALF, method=False,
-           errors=_vnorm_errors, tol={rt.float16: (2e-2, 2e-2)}),
-    OpInfo("cumsum", scan_samples(extra=({}, {"dtype": rt.float64})), ref=np_scan(np.cumsum), dtypes=_SUM_ALL,
-           errors=_scan_errors("cumsum")),
-    OpInfo("cumprod", scan_samples(special=_cumprod_zeros), ref=np_scan(np.cumprod), dtypes=(rt.bool, *NUMERIC),
-           errors=_scan_errors("cumprod")),
+    OpInfo(
+        "norm",
+        red_samples(extra=_NORM_EXTRA, skip=_norm_skip, low=-2, high=2),
+        ref=np_norm,
+        dtypes=FLOATS_HALF,
+        errors=_norm_errors,
+        tol={rt.float16: (2e-2, 2e-2)},
+    ),
+    OpInfo(
+        "linalg.vector_norm",
+        red_samples(
+            extra=(*({"ord": p} for p in _NORM_PS[1:]), {"dtype": rt.float64}), skip=_vnorm_skip, low=-2, high=2
+        ),
+        op=vector_norm,
+        torch_op=_torch_vector_norm,
+        dtypes=FLOATS_HALF,
+        method=False,
+        errors=_vnorm_errors,
+        tol={rt.float16: (2e-2, 2e-2)},
+    ),
+    OpInfo(
+        "cumsum",
+        scan_samples(extra=({}, {"dtype": rt.float64})),
+        ref=np_scan(np.cumsum),
+        dtypes=_SUM_ALL,
+        errors=_scan_errors("cumsum"),
+    ),
+    OpInfo(
+        "cumprod",
+        scan_samples(special=_cumprod_zeros),
+        ref=np_scan(np.cumprod),
+        dtypes=(rt.bool, *NUMERIC),
+        errors=_scan_errors("cumprod"),
+    ),
     OpInfo("cummax", scan_samples(), dtypes=(rt.bool, *NUMERIC), errors=_scan_errors("cummax")),
     OpInfo("cummin", scan_samples(), dtypes=(rt.bool, *NUMERIC), errors=_scan_errors("cummin")),
     OpInfo("logcumsumexp", scan_samples(), dtypes=FLOATS_HALF, errors=_scan_errors("logcumsumexp")),

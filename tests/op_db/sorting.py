@@ -20,6 +20,7 @@ def distinct(shape: tuple[int, ...], dtype: Any, rng: np.random.Generator) -> np
     n = int(np.prod(shape))
     if dtype == rt.bool:
         return make(shape, dtype, rng)
+    vals: np.ndarray
     if dtype.is_floating_point:
         vals = rng.permutation(n) * 0.75 - n / 3 + rng.uniform(0, 0.5, size=n)
     else:
@@ -133,12 +134,17 @@ def _unique_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
     out = []
     for s in ((), (0,), (1,), (7,), (4, 3), (0, 3)):
         a = make(s, dtype, rng, 0, 3)  # values from {0, 1, 2}: many repeats
-        for kw in ({}, {"return_inverse": True}, {"return_counts": True}, {"return_inverse": True, "return_counts": True}):
+        for kw in (
+            {},
+            {"return_inverse": True},
+            {"return_counts": True},
+            {"return_inverse": True, "return_counts": True},
+        ):
             out.append(Sample((a,), kw, name=f"{list(s)} {kw}"))
         if len(s) == 2 and 0 not in s:
             rows = np.concatenate([a, a[:2]], axis=0)
-            for kw in ({"dim": 0, "return_inverse": True, "return_counts": True}, {"dim": 1, "return_counts": True}):
-                out.append(Sample((rows,), kw, name=f"{list(rows.shape)} {kw}"))
+            for kw_d in ({"dim": 0, "return_inverse": True, "return_counts": True}, {"dim": 1, "return_counts": True}):
+                out.append(Sample((rows,), dict(kw_d), name=f"{list(rows.shape)} {kw_d}"))
     return out
 
 
@@ -167,8 +173,10 @@ def _k_errors(name: str, msg: str) -> Callable[[], list[ErrorSample]]:
 
 
 def _topk_errors() -> list[ErrorSample]:
-    return [*_k_errors("topk", "topk.*k out of range")(),
-            ErrorSample(Sample((np.zeros(3, bool), 1)), RuntimeError, "topk.*bool")]
+    return [
+        *_k_errors("topk", "topk.*k out of range")(),
+        ErrorSample(Sample((np.zeros(3, bool), 1)), RuntimeError, "topk.*bool"),
+    ]
 
 
 def _sort_errors(name: str) -> Callable[[], list[ErrorSample]]:
@@ -203,17 +211,28 @@ _STABLE = ({"stable": True}, {"descending": True, "stable": True})
 
 OPS: list[OpInfo] = [
     OpInfo("sort", dim_samples(_STABLE, special=_sort_nan), ref=None, dtypes=ALL, errors=_sort_errors("sort")),
-    OpInfo("argsort", dim_samples(_STABLE, special=_sort_ties), dtypes=ALL, grad=False,
-           errors=_sort_errors("argsort")),
-    OpInfo("msort", lambda dt, rng: [Sample((distinct(s, dt, rng),)) for s in ((1,), (5,), (3, 4), (2, 3, 2), (0, 3))],
-           ref=lambda a: np.sort(a, axis=0), dtypes=ALL),
+    OpInfo("argsort", dim_samples(_STABLE, special=_sort_ties), dtypes=ALL, grad=False, errors=_sort_errors("argsort")),
+    OpInfo(
+        "msort",
+        lambda dt, rng: [Sample((distinct(s, dt, rng),)) for s in ((1,), (5,), (3, 4), (2, 3, 2), (0, 3))],
+        ref=lambda a: np.sort(a, axis=0),
+        dtypes=ALL,
+    ),
     OpInfo("topk", _topk_samples, dtypes=(*NUMERIC,), errors=_topk_errors),
     OpInfo("kthvalue", _kth_samples, dtypes=_NO_BOOL, errors=_k_errors("kthvalue", "kthvalue.*k out of range")),
-    OpInfo("median", dim_samples(keepdim=True, skip_empty_dim=True, skip_empty_int=True, special=_nan_median), dtypes=_NO_BOOL,
-           errors=_median_errors),
+    OpInfo(
+        "median",
+        dim_samples(keepdim=True, skip_empty_dim=True, skip_empty_int=True, special=_nan_median),
+        dtypes=_NO_BOOL,
+        errors=_median_errors,
+    ),
     OpInfo("nanmedian", dim_samples(skip_empty_dim=True, special=_nan_nanmedian), dtypes=FLOATS_HALF),
-    OpInfo("mode", dim_samples(keepdim=True, skip_empty_dim=True, special=_mode_ties), dtypes=ALL,
-           errors=lambda: dim_errors("mode", tuples=False)()[:2]),
+    OpInfo(
+        "mode",
+        dim_samples(keepdim=True, skip_empty_dim=True, special=_mode_ties),
+        dtypes=ALL,
+        errors=lambda: dim_errors("mode", tuples=False)()[:2],
+    ),
     OpInfo("unique", _unique_samples, dtypes=ALL, grad=False, errors=_unique_errors),
     OpInfo("unique_consecutive", _unique_consecutive_samples, dtypes=(rt.bool, rt.int64, *FLOATS), grad=False),
 ]

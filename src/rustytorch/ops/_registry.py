@@ -36,7 +36,18 @@ from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.node import Node
 
 __all__ = [
-    "Op", "ViewOp", "binary", "unary", "fp", "register", "OPS", "operands", "result_dtype", "inplace",
+    "Op",
+    "ViewOp",
+    "binary",
+    "unary",
+    "binary_op",
+    "unary_op",
+    "fp",
+    "register",
+    "OPS",
+    "operands",
+    "result_dtype",
+    "inplace",
     "as_array_operand",
 ]
 
@@ -186,7 +197,7 @@ def binary(cls: type[Op], ufunc: Any, op: str, a: Any, b: Any, kinds: str = "biu
         dt = y.dtype
         k = dt.kind
         ac = a.__class__
-        if k not in kinds or not (ac is float and k == "f" or ac is int and (k == "f" or _fits(a, dt))):
+        if k not in kinds or not ((ac is float and k == "f") or (ac is int and (k == "f" or _fits(a, dt)))):
             return cls.apply(a, b)  # type: ignore[no-any-return]
         x = a
         big = y.size >= PARALLEL_MIN
@@ -199,6 +210,113 @@ def binary(cls: type[Op], ufunc: Any, op: str, a: Any, b: Any, kinds: str = "biu
     except RuntimeError:
         r = fp(ufunc, x, y)
     return _wrap(r)
+
+
+def binary_op(
+    cls: type[Op], ufunc: Any, op: str, kinds: str = "biuf", dunder: bool = False, reflected: bool = False
+) -> Callable[[Any, Any], Any]:
+    """``binary`` specialised to one op as a closure, for the hottest entry points (operators, ``add``...).
+
+    ``dunder=True`` makes an operator method: operands of unknown types give ``NotImplemented``.
+    ``reflected=True`` makes ``__rsub__``-style methods: ``f(self, other)`` computes ``other - self``.
+    """
+    apply = cls.apply
+    new = _new
+    ndarray = _ndarray
+    bounds = _INT_BOUNDS.get
+
+    def fast(a: Any, b: Any) -> Any:
+        if a.__class__ is Tensor and not a._requires_grad:
+            x = a._data
+            dt = x.dtype
+            k = dt.kind
+            if k in kinds:
+                bc = b.__class__
+                y: Any = None
+                if bc is Tensor:
+                    if not b._requires_grad and b._data.dtype is dt:
+                        y = b._data
+                elif bc is float:
+                    if k == "f":
+                        y = b
+                elif bc is int:
+                    if k == "f":
+                        y = b
+                    else:
+                        lo, hi = bounds(dt, _NO_BOUNDS)
+                        if lo <= b <= hi:
+                            y = b
+                if y is not None:
+                    small = x.size < PARALLEL_MIN and (y.__class__ is not ndarray or y.size < PARALLEL_MIN)
+                    if reflected:
+                        x, y = y, x
+                    try:
+                        if small:
+                            r = _fp_run(ufunc, x, y)
+                        else:
+                            r = fp(_par_binary, ufunc, x, y)
+                    except ValueError:
+                        raise (broadcast_error(op, b, a) if reflected else broadcast_error(op, a, b)) from None
+                    except RuntimeError:
+                        r = fp(ufunc, x, y)
+                    t = new(Tensor)
+                    t._data = r if r.__class__ is ndarray else np.asarray(r)
+                    t._storage = None
+                    t._base = None
+                    t._requires_grad = False
+                    t._grad_fn = None
+                    t._output_nr = 0
+                    t._grad = None
+                    t._grad_owned = False
+                    t._acc_ref = None
+                    t._hooks = None
+                    t._post_acc_hooks = None
+                    t._retains_grad = False
+                    t._name = None
+                    return t
+        if dunder and not isinstance(b, _OPERAND_TYPES):
+            return NotImplemented
+        return apply(b, a) if reflected else apply(a, b)
+
+    fast.__name__ = fast.__qualname__ = op
+    return fast
+
+
+_OPERAND_TYPES = (Tensor, np.ndarray, bool, int, float, np.number, np.bool_)
+
+
+def unary_op(cls: type[Op], ufunc: Any, kinds: str = "f") -> Callable[[Any], Tensor]:
+    """``unary`` specialised to one op as a closure (``Tensor.__neg__``, ``exp``, ...)."""
+    apply = cls.apply
+    new = _new
+    ndarray = _ndarray
+
+    def fast(x: Any) -> Tensor:
+        if x.__class__ is Tensor and not x._requires_grad:
+            a = x._data
+            if a.dtype.kind in kinds:
+                try:
+                    r = _fp_run(ufunc, a) if a.size < PARALLEL_MIN else fp(_par_unary, ufunc, a)
+                except RuntimeError:
+                    r = fp(ufunc, a)
+                t = new(Tensor)
+                t._data = r if r.__class__ is ndarray else np.asarray(r)
+                t._storage = None
+                t._base = None
+                t._requires_grad = False
+                t._grad_fn = None
+                t._output_nr = 0
+                t._grad = None
+                t._grad_owned = False
+                t._acc_ref = None
+                t._hooks = None
+                t._post_acc_hooks = None
+                t._retains_grad = False
+                t._name = None
+                return t
+        return apply(x)  # type: ignore[no-any-return]
+
+    return fast
 
 
 def unary(cls: type[Op], ufunc: Any, x: Any, kinds: str = "f") -> Tensor:
@@ -374,9 +492,7 @@ def inplace(target: Tensor, op_name: str, compute: Callable[..., Tensor], *args:
         _write_into(target, res, op_name)
         return target
     if target._grad_fn is None and target._requires_grad:
-        raise RuntimeError(
-            f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation."
-        )
+        raise RuntimeError(f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation.")
     from .inplace_graph import record_inplace
 
     return record_inplace(target, op_name, compute, args, kwargs)

@@ -16,25 +16,34 @@ from .._dtype import to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._pointwise import BF16, attach_in_place, check_tensor, const, float_arg, is_float, not_implemented, to_out
-from ._registry import PARALLEL_MIN, Op, _fp_run, _par_binary, _wrap, fp, register, unary
+from ._registry import PARALLEL_MIN, Op, _new, _par_binary, _wrap, fp, register, unary_op
 from .select import where
 
 __all__ = ["relu", "sigmoid", "softmax", "log_softmax"]
 
-_ZEROS: dict[Any, np.ndarray] = {}  # dtype -> a zero buffer: np.maximum(x, zeros) is ~2x faster than (x, 0)
-_ZEROS_LEN = 1 << 12
+# dtype -> a zero buffer: NumPy's maximum against an array of zeros is ~2x faster than against a scalar 0
+_ZEROS: dict[Any, np.ndarray] = {}
+
+
+def _zeros(dt: np.dtype[Any]) -> np.ndarray:
+    z = _ZEROS[dt] = np.zeros(PARALLEL_MIN, dtype=dt)
+    z.flags.writeable = False
+    return z
 
 
 def _relu(a: np.ndarray) -> np.ndarray:
+    """``max(a, 0)`` (NaN propagates, as torch); never warns, so it needs no floating-point context."""
     n = a.size
-    if n <= _ZEROS_LEN and a.ndim == 1:
-        z = _ZEROS.get(a.dtype)
-        if z is None:
-            z = _ZEROS[a.dtype] = np.zeros(_ZEROS_LEN, dtype=a.dtype)
-        return np.maximum(a, z[:n])  # type: ignore[no-any-return]
     if n >= PARALLEL_MIN:
         return _par_binary(np.maximum, a, a.dtype.type(0))  # type: ignore[no-any-return]
-    return np.maximum(a, a.dtype.type(0))  # type: ignore[no-any-return]
+    z = _ZEROS.get(a.dtype)
+    if z is None:
+        z = _zeros(a.dtype)
+    if a.ndim == 1:
+        return np.maximum(a, z[:n])  # type: ignore[no-any-return]
+    if a.flags.c_contiguous:
+        return np.maximum(a, z[:n].reshape(a.shape))  # type: ignore[no-any-return]
+    return np.maximum(a, z[:1].reshape((1,) * a.ndim))  # type: ignore[no-any-return]
 
 
 class Relu(Op):
@@ -45,7 +54,7 @@ class Relu(Op):
         a = x._data
         if a.dtype.kind == "b":
             raise RuntimeError("relu: Boolean inputs not supported for relu")
-        return fp(_relu, a)  # type: ignore[no-any-return]
+        return _relu(a)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # d relu(x) = dx where x > 0 (0 at x = 0), as torch
@@ -64,28 +73,58 @@ def relu(input: Tensor) -> Tensor:
     >>> rt.relu(rt.tensor([-1.0, 0.0, 2.0])), rt.tensor([-3, 4]).relu()
     (tensor([0., 0., 2.]), tensor([0, 4]))
     """
-    if input.__class__ is Tensor and not input._requires_grad:
-        a = input._data
-        if a.dtype.kind == "f":
-            try:
-                return _wrap(_fp_run(_relu, a))
-            except RuntimeError:
-                pass
+    if input.__class__ is Tensor and not input._requires_grad and input._data.dtype.kind == "f":
+        return _wrap(_relu(input._data))
     check_tensor("relu", input)
     return Relu.apply(input)  # type: ignore[no-any-return]
 
 
+def _relu_method(self: Tensor) -> Tensor:
+    a = self._data
+    if not self._requires_grad and a.dtype.kind == "f":
+        n = a.size
+        if a.ndim == 1 and n < PARALLEL_MIN:
+            z = _ZEROS.get(a.dtype)
+            r = np.maximum(a, (z if z is not None else _zeros(a.dtype))[:n])
+        else:
+            r = _relu(a)
+        t = _new(Tensor)
+        t._data = r
+        t._storage = None
+        t._base = None
+        t._requires_grad = False
+        t._grad_fn = None
+        t._output_nr = 0
+        t._grad = None
+        t._grad_owned = False
+        t._acc_ref = None
+        t._hooks = None
+        t._post_acc_hooks = None
+        t._retains_grad = False
+        t._name = None
+        return t
+    return relu(self)
+
+
+_relu_method.__doc__ = relu.__doc__
+Tensor.relu = _relu_method  # type: ignore[attr-defined]
+
+
+_ONES = {np.dtype(t): np.ones((), t) for t in (np.float32, np.float64)}
+_neg, _exp, _add, _recip = np.negative, np.exp, np.add, np.reciprocal
+
+
 def _sigmoid(a: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-x))`` in four in-place passes (float16/bfloat16 computed in float32, as torch)."""
-    dt = a.dtype
-    if dt.itemsize < 4:
-        return _sigmoid(a.astype(np.float32)).astype(dt)
+    one = _ONES.get(a.dtype)
+    if one is None:
+        return _sigmoid(a.astype(np.float32)).astype(a.dtype)
     if a.ndim == 0:
         return 1 / (1 + np.exp(-a))  # type: ignore[no-any-return]
-    r = np.negative(a)
-    np.exp(r, r)
-    np.add(r, 1.0, r)
-    return np.reciprocal(r, r)  # type: ignore[no-any-return]
+    r = _neg(a)
+    _exp(r, r)
+    _add(r, one, r)
+    return _recip(r, r)  # type: ignore[no-any-return]
 
 
 class Sigmoid(Op):
@@ -115,11 +154,14 @@ def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     tensor([0.5000, 0.8808, 0.0000])
     """
     if out is None:
-        return unary(Sigmoid, _sigmoid, input)
+        return _sigmoid1(input)
     check_tensor("sigmoid", input)
     return to_out(out, Sigmoid.apply(input), "sigmoid")
 
 
+_sigmoid1 = unary_op(Sigmoid, _sigmoid)
+_sigmoid1.__doc__ = sigmoid.__doc__
+Tensor.sigmoid = _sigmoid1  # type: ignore[attr-defined]
 attach_in_place(("relu_", relu), ("sigmoid_", sigmoid))
 
 

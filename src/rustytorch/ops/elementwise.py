@@ -19,13 +19,12 @@ from ._pointwise import (
     bcall,
     binary_forward,
     check_tensor,
-    dunder,
     not_implemented,
     to_out,
     ucall,
     zeros_like_grad,
 )
-from ._registry import Op, binary, broadcast_error, operands, register, unary
+from ._registry import Op, binary_op, broadcast_error, operands, register, unary_op
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "abs",
@@ -243,7 +242,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     tensor([1.5000, 2.5000])
     """
     if out is None and alpha.__class__ is int and alpha == 1:
-        return binary(Add, np.add, "add", input, other)
+        return _add2(input, other)
     r = Add.apply(input, other, alpha=alpha)
     return r if out is None else to_out(out, r, "add")
 
@@ -261,7 +260,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     tensor([2, 4])
     """
     if out is None and alpha.__class__ is int and alpha == 1:
-        return binary(Sub, np.subtract, "sub", input, other, "iuf")
+        return _sub2(input, other)
     r = Sub.apply(input, other, alpha=alpha)
     return r if out is None else to_out(out, r, "sub")
 
@@ -278,7 +277,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
             [4., 8.]])
     """
     if out is None:
-        return binary(Mul, np.multiply, "mul", input, other)
+        return _mul2(input, other)
     return to_out(out, Mul.apply(input, other), "mul")
 
 
@@ -299,7 +298,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
     (tensor([ 3, -4]), tensor([ 3, -3]))
     """
     if out is None and rounding_mode is None:
-        return binary(Div, np.true_divide, "div", input, other, "f")
+        return _div2(input, other)
     r = Div.apply(input, other, rounding_mode=rounding_mode)
     return r if out is None else to_out(out, r, "div")
 
@@ -316,7 +315,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """
     check_tensor("neg", input)
     if out is None:
-        return unary(Neg, np.negative, input, "iuf")
+        return _neg1(input)
     return to_out(out, Neg.apply(input), "neg")
 
 
@@ -332,7 +331,7 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """
     check_tensor("abs", input)
     if out is None:
-        return unary(Abs, np.absolute, input, "iuf")
+        return _abs1(input)
     return to_out(out, Abs.apply(input), "abs")
 
 
@@ -367,33 +366,21 @@ attach_in_place(
 )  # fmt: skip
 
 
-def _add2(a: Any, b: Any) -> Tensor:
-    return binary(Add, np.add, "add", a, b)
-
-
-def _sub2(a: Any, b: Any) -> Tensor:
-    return binary(Sub, np.subtract, "sub", a, b, "iuf")
-
-
-def _mul2(a: Any, b: Any) -> Tensor:
-    return binary(Mul, np.multiply, "mul", a, b)
-
-
-def _div2(a: Any, b: Any) -> Tensor:
-    return binary(Div, np.true_divide, "div", a, b, "f")
-
-
-Tensor.__add__ = dunder(_add2)  # type: ignore[method-assign,assignment]
-Tensor.__radd__ = dunder(_add2, reflected=True)  # type: ignore[method-assign,assignment]
-Tensor.__sub__ = dunder(_sub2)  # type: ignore[method-assign,assignment]
-Tensor.__rsub__ = dunder(_sub2, reflected=True)  # type: ignore[method-assign,assignment]
-Tensor.__mul__ = dunder(_mul2)  # type: ignore[method-assign,assignment]
-Tensor.__rmul__ = dunder(_mul2, reflected=True)  # type: ignore[method-assign,assignment]
-Tensor.__truediv__ = dunder(_div2)  # type: ignore[method-assign,assignment]
-Tensor.__rtruediv__ = dunder(_div2, reflected=True)  # type: ignore[method-assign,assignment]
-Tensor.__neg__ = neg  # type: ignore[method-assign,assignment]
+_OPS = {
+    "add": (Add, np.add, "biuf"),
+    "sub": (Sub, np.subtract, "iuf"),
+    "mul": (Mul, np.multiply, "biuf"),
+    "div": (Div, np.true_divide, "f"),
+}
+_add2, _sub2, _mul2, _div2 = (binary_op(c, u, n, k) for n, (c, u, k) in _OPS.items())
+_neg1 = unary_op(Neg, np.negative, "iuf")
+_abs1 = unary_op(Abs, np.absolute, "iuf")
+for _n, (_c, _u, _k) in _OPS.items():
+    setattr(Tensor, f"__{_n if _n != 'div' else 'truediv'}__", binary_op(_c, _u, _n, _k, dunder=True))
+    setattr(Tensor, f"__r{_n if _n != 'div' else 'truediv'}__", binary_op(_c, _u, _n, _k, dunder=True, reflected=True))
+Tensor.__neg__ = _neg1  # type: ignore[method-assign,assignment]
 Tensor.__pos__ = positive  # type: ignore[method-assign,assignment]
-Tensor.__abs__ = abs  # type: ignore[method-assign,assignment]
+Tensor.__abs__ = _abs1  # type: ignore[method-assign,assignment]
 Tensor.__iadd__ = Tensor.add_  # type: ignore[attr-defined]
 Tensor.__isub__ = Tensor.sub_  # type: ignore[attr-defined]
 Tensor.__imul__ = Tensor.mul_  # type: ignore[attr-defined]

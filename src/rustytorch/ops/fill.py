@@ -87,7 +87,9 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
         except ValueError:
             ok = False
         if not ok:
-            raise RuntimeError(f"copy_: the source of shape {list(ss)} can't be broadcast to the destination shape {list(ds)}")
+            raise RuntimeError(
+                f"copy_: the source of shape {list(ss)} can't be broadcast to the destination shape {list(ds)}"
+            )
     return inplace(self, "copy_", _copy, src)
 
 

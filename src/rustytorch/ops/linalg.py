@@ -148,12 +148,7 @@ def matmul_grads(
         return ga, gb
     if need_a:
         assert b is not None
-        if nda == 2 and ndb > 2:  # a matrix shared by a batch: sum_batch g b^T in one contraction
-            from .linalg_einsum import einsum
-
-            ga = einsum("...ij,...kj->ik", g, b)
-        else:
-            ga = matmul(g, mT(b))
+        ga = matmul(g, mT(b))  # a matrix shared by a batch: the engine sums over the batch
     if need_b:
         assert a is not None
         if ndb == 2 and nda > 2:  # fold a's batch into its rows: one (k, N n) @ (N n, m) product
@@ -454,6 +449,8 @@ class AddMatmul(Op):
                 f"{op}: the input of shape {list(xi.shape)} cannot be broadcast to the product's shape {list(p.shape)}"
             )
         dt = p.dtype
+        if dt.kind in "iu":  # torch casts the coefficients to the integer type (truncation)
+            beta, alpha = int(beta), int(alpha)
         if alpha != 1:
             p = (p * alpha).astype(dt, copy=False)
         if beta != 0:

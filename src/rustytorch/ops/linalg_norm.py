@@ -265,7 +265,7 @@ def linalg_matrix_power(A: Tensor, n: int, *, out: Tensor | None = None) -> Tens
                 p = matmul(p, p)
         assert r is not None
         if r is A:
-            r = r * 1 if a.dtype.kind != "b" else r.clone()
+            r = r.clone()  # A ** 1 is a copy of A
     return r if out is None else _out(out, r, "linalg.matrix_power")
 
 

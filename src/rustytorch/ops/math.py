@@ -14,7 +14,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._pointwise import BF16, attach_in_place, bcall, check_tensor, float_arg, to_out, ucall
-from ._registry import Op, binary, broadcast_error, operands, register, unary
+from ._registry import Op, binary_op, broadcast_error, operands, register, unary_op
 
 __all__ = [
     "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan",
@@ -296,11 +296,11 @@ class Erf(_Unary):
 
 
 def _public(name: str, cls: type[_Unary], what: str, example: str, result: str) -> Any:
-    ufunc = cls.ufunc
+    fast = unary_op(cls, cls.ufunc)
 
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         if out is None:
-            return unary(cls, ufunc, input)
+            return fast(input)
         check_tensor(name, input)
         return to_out(out, cls.apply(input), name)
 
@@ -313,7 +313,10 @@ def _public(name: str, cls: type[_Unary], what: str, example: str, result: str) 
     >>> rt.{name}(rt.tensor({example}))
     tensor({result})
     """
-    return register(fn)
+    register(fn)
+    fast.__doc__ = fn.__doc__
+    setattr(Tensor, name, fast)  # the method form x.exp() (no out=): one call less
+    return fn
 
 
 exp = _public("exp", Exp, "``e ** input``", "[0.0, 1.0]", "[1.0000, 2.7183]")
@@ -380,10 +383,11 @@ def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     check_tensor("atan2", input)
     check_tensor("atan2", other, "other")
     if out is None:
-        return binary(Atan2, np.arctan2, "atan2", input, other, "f")
+        return _atan2(input, other)
     return to_out(out, Atan2.apply(input, other), "atan2")
 
 
 arctan2 = register(atan2, name="arctan2")
+_atan2 = binary_op(Atan2, np.arctan2, "atan2", "f")
 
 attach_in_place(*((n + "_", globals()[n]) for n in __all__))

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._pointwise import attach_in_place, bcall, check_tensor, dunder, not_implemented, to_out, zeros_like_grad
-from ._registry import Op, binary, broadcast_error, fp, operands, register
+from ._pointwise import attach_in_place, bcall, check_tensor, not_implemented, to_out, zeros_like_grad
+from ._registry import Op, binary_op, broadcast_error, fp, operands, register
 from .elementwise import _int_zero_check, div, floor_div
 from .select import where
 
@@ -162,7 +162,7 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
     (tensor([ 3, -4]), tensor([ 3., -4.]))
     """
     if out is None:
-        return binary(FloorDivide, np.floor_divide, "floor_divide", input, other, "f")
+        return _floordiv2(input, other)
     return to_out(out, FloorDivide.apply(input, other), "floor_divide")
 
 
@@ -177,7 +177,7 @@ def remainder(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     (tensor([1, 2]), tensor([-2, -1]))
     """
     if out is None:
-        return binary(Remainder, np.remainder, "remainder", input, other, "f")
+        return _mod2(input, other)
     return to_out(out, Remainder.apply(input, other), "remainder")
 
 
@@ -193,7 +193,7 @@ def fmod(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
     """
     check_tensor("fmod", input)
     if out is None:
-        return binary(Fmod, np.fmod, "fmod", input, other, "f")
+        return _fmod2(input, other)
     return to_out(out, Fmod.apply(input, other), "fmod")
 
 
@@ -212,7 +212,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     (tensor([1., 4., 9.]), tensor([   1,    2, 1024]))
     """
     if out is None:
-        return binary(Pow, np.power, "pow", input, exponent, "f")
+        return _pow2(input, exponent)
     return to_out(out, Pow.apply(input, exponent), "pow")
 
 
@@ -235,24 +235,16 @@ attach_in_place(("floor_divide_", floor_divide), ("remainder_", remainder), ("fm
                 ("square_", square))  # fmt: skip
 
 
-def _floordiv2(a: Any, b: Any) -> Tensor:
-    return binary(FloorDivide, np.floor_divide, "floor_divide", a, b, "f")
-
-
-def _mod2(a: Any, b: Any) -> Tensor:
-    return binary(Remainder, np.remainder, "remainder", a, b, "f")
-
-
-def _pow2(a: Any, b: Any) -> Tensor:
-    return binary(Pow, np.power, "pow", a, b, "f")
-
-
-Tensor.__floordiv__ = dunder(_floordiv2)  # type: ignore[attr-defined]
-Tensor.__rfloordiv__ = dunder(_floordiv2, reflected=True)  # type: ignore[attr-defined]
-Tensor.__mod__ = dunder(_mod2)  # type: ignore[attr-defined]
-Tensor.__rmod__ = dunder(_mod2, reflected=True)  # type: ignore[attr-defined]
-Tensor.__pow__ = dunder(_pow2)  # type: ignore[attr-defined]
-Tensor.__rpow__ = dunder(_pow2, reflected=True)  # type: ignore[attr-defined]
+_OPS = {
+    "floordiv": (FloorDivide, np.floor_divide, "floor_divide"),
+    "mod": (Remainder, np.remainder, "remainder"),
+    "pow": (Pow, np.power, "pow"),
+}
+_floordiv2, _mod2, _pow2 = (binary_op(c, u, n, "f") for c, u, n in _OPS.values())
+_fmod2 = binary_op(Fmod, np.fmod, "fmod", "f")
+for _d, (_c, _u, _n) in _OPS.items():
+    setattr(Tensor, f"__{_d}__", binary_op(_c, _u, _n, "f", dunder=True))
+    setattr(Tensor, f"__r{_d}__", binary_op(_c, _u, _n, "f", dunder=True, reflected=True))
 Tensor.__ifloordiv__ = Tensor.floor_divide_  # type: ignore[attr-defined]
 Tensor.__imod__ = Tensor.remainder_  # type: ignore[attr-defined]
 Tensor.__ipow__ = Tensor.pow_  # type: ignore[attr-defined]

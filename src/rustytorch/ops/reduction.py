@@ -25,8 +25,8 @@ _BIG = 1 << 15  # arrays with at least this many elements reduce on the thread p
 _F32 = np.dtype(np.float32)
 _I64 = np.dtype(np.int64)
 # dtype of the input -> dtype NumPy accumulates a sum in (torch: ints and bools sum to int64)
-_SUM_ACC: dict[Any, Any] = {np.dtype(np.float32): None, np.dtype(np.float64): None, np.dtype(np.int64): None}
-for _t in (np.bool_, np.uint8, np.int8, np.int16, np.int32):
+_SUM_ACC: dict[Any, Any] = {np.dtype(np.float32): None, np.dtype(np.float64): None}
+for _t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64):
     _SUM_ACC[np.dtype(_t)] = _I64
 _MISS = object()
 
@@ -221,9 +221,10 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         # fast path: no graph, dim None or an int in range, float32/float64/int/bool input
         a = input._data
         acc = _SUM_ACC.get(a.dtype, _MISS)
+        axis: Any
         if acc is not _MISS:
             if dim is None:
-                if acc is None and a.size <= _DOT_MAX and not keepdim:
+                if acc is None and a.size <= _DOT_MAX and not keepdim:  # float32 / float64
                     r = (a if a.ndim == 1 else a.reshape(-1)).dot(_ones(a.dtype, a.size))
                     return _make(np.asarray(r))
                 axis = None
@@ -233,7 +234,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
                 axis = _MISS
             if axis is not _MISS:
                 if a.size < _BIG:
-                    r = np.add.reduce(a, axis, acc, None, keepdim)
+                    r = np.add.reduce(a, axis, acc, None, keepdim)  # type: ignore[call-overload]
                 else:
                     r = ureduce(np.add, a, axis, keepdim, acc)
                 return _make(r if r.__class__ is _ndarray else np.asarray(r))
@@ -270,7 +271,7 @@ class Mean(Op):
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # d mean(x) = expand(grad) / n
         shape = ctx._in_meta[0][0]
         n = reduced_numel(shape, ctx.dims)
-        return expand_reduced(grad / n if n else grad, shape, ctx.dims, ctx.keepdim)
+        return expand_reduced(grad / n if n else grad, shape, ctx.dims, ctx.keepdim)  # type: ignore[arg-type]
 
 
 @register
@@ -286,21 +287,22 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     """
     if input.__class__ is Tensor and not input._requires_grad and dtype is None:
         a = input._data  # fast path: no graph, dim None or an int in range, float32/float64 input
+        axis_: Any
         if a.dtype in _FLOAT_SUMS:
             if dim is None:
-                axis, n = None, a.size
+                axis_, n = None, a.size
                 if n <= _DOT_MAX and n and not keepdim:
                     r = (a if a.ndim == 1 else a.reshape(-1)).dot(_ones(a.dtype, n))
                     return _make(np.asarray(r / n))
             elif dim.__class__ is int and -a.ndim <= dim < a.ndim:
-                axis, n = dim, a.shape[dim]
+                axis_, n = dim, a.shape[dim]
             else:
-                axis = _MISS
-            if axis is not _MISS and n:
+                axis_ = _MISS
+            if axis_ is not _MISS and n:
                 if a.size < _BIG:
-                    r = np.add.reduce(a, axis, None, None, keepdim)
+                    r = np.add.reduce(a, axis_, None, None, keepdim)  # type: ignore[call-overload]
                 else:
-                    r = ureduce(np.add, a, axis, keepdim)
+                    r = ureduce(np.add, a, axis_, keepdim)
                 if r.__class__ is _ndarray:
                     np.true_divide(r, n, out=r)
                     return _make(r)

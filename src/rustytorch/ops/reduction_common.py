@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ class _ReturnTypeBase(tuple):  # type: ignore[type-arg]
         return f"rustytorch.return_types.{type(self).__name__}(\n{body})"
 
     def __reduce__(self) -> Any:
-        return (return_type, (type(self).__name__, self._fields)), None, None, None, None
+        return _rebuild_return_type, (type(self).__name__, self._fields, tuple(self))
 
     def _asdict(self) -> dict[str, Any]:
         return dict(zip(self._fields, self, strict=True))
@@ -56,10 +57,14 @@ def return_type(name: str, fields: tuple[str, ...] = ("values", "indices")) -> t
     if cls is None:
         ns: dict[str, Any] = {"__slots__": (), "_fields": fields, "__module__": "rustytorch.return_types"}
         for i, f in enumerate(fields):
-            ns[f] = property(lambda self, _i=i: tuple.__getitem__(self, _i), doc=f"Field {i}: {f}.")
+            ns[f] = property(operator.itemgetter(i), doc=f"Field {i}: {f}.")
         ns["n_fields"] = ns["n_sequence_fields"] = len(fields)
         cls = _RETURN_TYPES[name] = type(name, (_ReturnTypeBase,), ns)
     return cls
+
+
+def _rebuild_return_type(name: str, fields: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    return return_type(name, fields)(values)
 
 
 def const(a: Any) -> Tensor:

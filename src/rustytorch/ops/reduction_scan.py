@@ -8,7 +8,7 @@ import numpy as np
 
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import Tensor, _wrap_dim
-from ._registry import Op, register
+from ._registry import Op, inplace, register
 from .reduction import _check_tensor, acc_dtype
 from .reduction_common import Exp, PutAlongDim, const, return_type
 
@@ -296,3 +296,17 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     tensor([0.0000, 0.6931, 1.0986])
     """
     return LogCumSumExp.apply(input, _scan_dim("logcumsumexp", input, dim))  # type: ignore[no-any-return]
+
+
+def _cumsum_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """In-place :func:`cumsum`, as ``torch.Tensor.cumsum_``."""
+    return inplace(self, "cumsum_", cumsum, dim, dtype=dtype)
+
+
+def _cumprod_(self: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """In-place :func:`cumprod`, as ``torch.Tensor.cumprod_``."""
+    return inplace(self, "cumprod_", cumprod, dim, dtype=dtype)
+
+
+Tensor.cumsum_ = _cumsum_  # type: ignore[attr-defined]
+Tensor.cumprod_ = _cumprod_  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from ._pointwise import (
     ucall,
     zeros_like_grad,
 )
-from ._registry import Op, fp, register, unary
+from ._registry import Op, fp, register, unary_op
 
 __all__ = ["floor", "ceil", "trunc", "fix", "round", "frac", "sign", "sgn", "isnan", "isinf", "isfinite", "nan_to_num"]
 
@@ -118,11 +118,11 @@ class Sign(Op):
 
 
 def _rounding_public(name: str, cls: type[_Rounding], what: str, result: str) -> Any:
-    ufunc = cls.ufunc  # type: ignore[attr-defined]
+    fast = unary_op(cls, cls.ufunc)  # type: ignore[attr-defined]
 
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         if out is None:
-            return unary(cls, ufunc, input)
+            return fast(input)
         check_tensor(name, input)
         return to_out(out, cls.apply(input), name)
 
@@ -144,6 +144,7 @@ floor = _rounding_public("floor", Floor, "toward -inf", "[-2., -1.,  0.,  2.]")
 ceil = _rounding_public("ceil", Ceil, "toward +inf", "[-1., -0.,  1.,  3.]")
 trunc = _rounding_public("trunc", Trunc, "toward zero", "[-1., -0.,  0.,  2.]")
 fix = register(trunc, name="fix")
+_round0 = unary_op(Round, np.rint)
 
 
 @register
@@ -162,7 +163,7 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     if not isinstance(decimals, int):
         raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
     if decimals == 0:
-        r = unary(Round, np.rint, input) if out is None else Round.apply(input)
+        r = _round0(input) if out is None else Round.apply(input)
     else:
         r = RoundDecimals.apply(input, decimals)
     return r if out is None else to_out(out, r, "round")

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._pointwise import attach_in_place, bcall, check_tensor, not_implemented, to_out
-from ._registry import Op, as_array_operand, binary, fp, register, result_dtype
+from ._registry import Op, as_array_operand, binary_op, fp, register, result_dtype
 
 __all__ = ["where", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "lerp"]
 
@@ -257,7 +257,7 @@ def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
     check_tensor("maximum", input)
     check_tensor("maximum", other, "other")
     if out is None:
-        return binary(Maximum, np.maximum, "maximum", input, other)
+        return _max2(input, other)
     return to_out(out, Maximum.apply(input, other), "maximum")
 
 
@@ -274,8 +274,12 @@ def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
     check_tensor("minimum", input)
     check_tensor("minimum", other, "other")
     if out is None:
-        return binary(Minimum, np.minimum, "minimum", input, other)
+        return _min2(input, other)
     return to_out(out, Minimum.apply(input, other), "minimum")
+
+
+_max2 = binary_op(Maximum, np.maximum, "maximum")
+_min2 = binary_op(Minimum, np.minimum, "minimum")
 
 
 # -------------------------------------------------------------------- lerp

@@ -198,7 +198,7 @@ def _unique_result(outs: Any, return_inverse: bool, return_counts: bool) -> Any:
     vals, inv, counts = outs
     if not (return_inverse or return_counts):
         return vals
-    r = (vals,)
+    r: tuple[Any, ...] = (vals,)
     if return_inverse:
         r += (inv,)
     if return_counts:
