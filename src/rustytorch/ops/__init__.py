@@ -29,3 +29,17 @@ from .reduction_stats import *  # noqa: F403
 from .rounding import *  # noqa: F403
 from .select import *  # noqa: F403
 from .sorting import *  # noqa: F403
+
+# The public names are those the op modules export; the submodules themselves are not (rt.math is not a module).
+import types as _types  # noqa: E402
+
+__all__ = sorted(
+    {
+        name
+        for _mod in list(globals().values())
+        if isinstance(_mod, _types.ModuleType) and _mod.__name__.startswith(__name__ + ".")
+        and not _mod.__name__.rpartition(".")[2].startswith("_")
+        for name in getattr(_mod, "__all__", ())
+        if name in globals()
+    }
+)

@@ -224,56 +224,53 @@ def binary_op(
     new = _new
     ndarray = _ndarray
     bounds = _INT_BOUNDS.get
+    any_kind = kinds == "biuf"  # same-dtype tensors of every dtype (bfloat16 too: ml_dtypes has the loops)
 
     def fast(a: Any, b: Any) -> Any:
         if a.__class__ is Tensor and not a._requires_grad:
             x = a._data
-            dt = x.dtype
-            k = dt.kind
-            if k in kinds:
-                bc = b.__class__
-                y: Any = None
-                if bc is Tensor:
-                    if not b._requires_grad and b._data.dtype is dt:
+            bc = b.__class__
+            y: Any = None
+            if bc is Tensor:
+                if not b._requires_grad:
+                    dt = x.dtype
+                    if b._data.dtype is dt and (any_kind or dt.kind in kinds):
                         y = b._data
-                elif bc is float:
-                    if k == "f":
+                        small = x.size < PARALLEL_MIN and y.size < PARALLEL_MIN
+            elif bc is float or bc is int:
+                dt = x.dtype
+                k = dt.kind
+                if k == "f":
+                    y = b
+                elif bc is int and k in kinds:
+                    lo, hi = bounds(dt, _NO_BOUNDS)
+                    if lo <= b <= hi:
                         y = b
-                elif bc is int:
-                    if k == "f":
-                        y = b
-                    else:
-                        lo, hi = bounds(dt, _NO_BOUNDS)
-                        if lo <= b <= hi:
-                            y = b
-                if y is not None:
-                    small = x.size < PARALLEL_MIN and (y.__class__ is not ndarray or y.size < PARALLEL_MIN)
-                    if reflected:
-                        x, y = y, x
-                    try:
-                        if small:
-                            r = _fp_run(ufunc, x, y)
-                        else:
-                            r = fp(_par_binary, ufunc, x, y)
-                    except ValueError:
-                        raise (broadcast_error(op, b, a) if reflected else broadcast_error(op, a, b)) from None
-                    except RuntimeError:
-                        r = fp(ufunc, x, y)
-                    t = new(Tensor)
-                    t._data = r if r.__class__ is ndarray else np.asarray(r)
-                    t._storage = None
-                    t._base = None
-                    t._requires_grad = False
-                    t._grad_fn = None
-                    t._output_nr = 0
-                    t._grad = None
-                    t._grad_owned = False
-                    t._acc_ref = None
-                    t._hooks = None
-                    t._post_acc_hooks = None
-                    t._retains_grad = False
-                    t._name = None
-                    return t
+                small = x.size < PARALLEL_MIN
+            if y is not None:
+                if reflected:
+                    x, y = y, x
+                try:
+                    r = _fp_run(ufunc, x, y) if small else fp(_par_binary, ufunc, x, y)
+                except ValueError:
+                    raise (broadcast_error(op, b, a) if reflected else broadcast_error(op, a, b)) from None
+                except RuntimeError:
+                    r = fp(ufunc, x, y)
+                t = new(Tensor)
+                t._data = r if r.__class__ is ndarray else np.asarray(r)
+                t._storage = None
+                t._base = None
+                t._requires_grad = False
+                t._grad_fn = None
+                t._output_nr = 0
+                t._grad = None
+                t._grad_owned = False
+                t._acc_ref = None
+                t._hooks = None
+                t._post_acc_hooks = None
+                t._retains_grad = False
+                t._name = None
+                return t
         if dunder and not isinstance(b, _OPERAND_TYPES):
             return NotImplemented
         return apply(b, a) if reflected else apply(a, b)

@@ -326,7 +326,7 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.abs(rt.tensor([-1.5, 0.0, 2.0])), abs(rt.tensor([-3, 3]))
+    >>> rt.abs(rt.tensor([-1.5, 0.0, 2.0])), rt.tensor([-3, 3]).abs()
     (tensor([1.5000, 0.0000, 2.0000]), tensor([3, 3]))
     """
     check_tensor("abs", input)

@@ -223,7 +223,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         acc = _SUM_ACC.get(a.dtype, _MISS)
         axis: Any
         if acc is not _MISS:
-            if dim is None:
+            if dim is None or (dim.__class__ is int and a.ndim == 1 and (dim == 0 or dim == -1)):
                 if acc is None and a.size <= _DOT_MAX and not keepdim:  # float32 / float64
                     r = (a if a.ndim == 1 else a.reshape(-1)).dot(_ones(a.dtype, a.size))
                     return _make(np.asarray(r))

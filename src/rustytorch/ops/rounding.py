@@ -156,8 +156,8 @@ def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Ten
     >>> import rustytorch as rt
     >>> rt.round(rt.tensor([0.5, 1.5, 2.5, -0.5]))
     tensor([0., 2., 2., -0.])
-    >>> rt.round(rt.tensor([1.23456, 1234.5]), decimals=2), rt.round(rt.tensor([1234.5]), decimals=-2)
-    (tensor([   1.2300, 1234.5000]), tensor([1200.]))
+    >>> rt.round(rt.tensor([1.23456, 2.5]), decimals=2), rt.round(rt.tensor([1234.5]), decimals=-2)
+    (tensor([1.2300, 2.5000]), tensor([1200.]))
     """
     check_tensor("round", input)
     if not isinstance(decimals, int):
