@@ -401,3 +401,19 @@ def test_in_place_cumsum_records_its_gradient() -> None:
     y.cumsum_(1)
     y.sum().backward()
     np.testing.assert_allclose(leaf.grad.numpy(), 2 * np.array([[3.0, 2.0, 1.0]] * 2))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.sum(x), lambda m, x: m.mean(x, 0), lambda m, x: m.max(x), lambda m, x: m.max(x, 0).values,
+        lambda m, x: m.amin(x, 1), lambda m, x: m.std(x), lambda m, x: m.var(x, 0), lambda m, x: m.norm(x),
+        lambda m, x: m.logsumexp(x, 1), lambda m, x: m.cumsum(x, 1), lambda m, x: m.cumprod(x, 0),
+        lambda m, x: m.cummax(x, 1).values, lambda m, x: m.sort(x).values, lambda m, x: m.topk(x, 1).values,
+        lambda m, x: m.median(x), lambda m, x: m.median(x, 1).values, lambda m, x: m.kthvalue(x, 1).values,
+        lambda m, x: m.nansum(x), lambda m, x: m.logcumsumexp(x, 1),
+    ],
+)  # fmt: skip
+def test_grad_fn_names_match_torch(fn: Any) -> None:
+    r, t = _pair(np.array([[1.0, 3.0, 2.0], [4.0, 0.5, 6.0]], np.float32), requires_grad=True)
+    assert fn(rt, r).grad_fn.name() == fn(torch, t).grad_fn.name()

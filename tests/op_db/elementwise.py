@@ -125,6 +125,14 @@ def _scaled(b: Any, alpha: Any) -> Any:
     return b if alpha is True or alpha == 1 else np.multiply(b, alpha)
 
 
+def _result_type_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    others = [make((3,), d, rng) for d in (rt.bool, rt.uint8, rt.int32, rt.float16, rt.float64)]
+    zero_d = [make((), d, rng) for d in (rt.bool, rt.int8, rt.int64, rt.float64)]
+    args = [(make((3,), dtype, rng), o) for o in [*others, *zero_d, True, 2, 2.5]]
+    args += [(make((), dtype, rng), o) for o in [*zero_d, True, 2, 2.5]]
+    return [Sample(a, name=f"{i}") for i, a in enumerate(args)]
+
+
 _I = np.array([3, -4], np.int64)
 _Z = np.array([1, 0], np.int64)
 _B = np.array([True, False])
@@ -232,4 +240,21 @@ OPS: list[OpInfo] = [
         dtypes=(*INTS, *FLOATS_HALF),
         errors=lambda: [ErrorSample(Sample((np.array([True]),)), RuntimeError, "positive.*bool")],
     ),
+    OpInfo(
+        "result_type",
+        _result_type_samples,
+        dtypes=ALL,
+        grad=False,
+        method=False,
+        noncontig=False,
+        op=lambda a, b: rt.result_type(a, b).name,
+        torch_op=lambda a, b: str(_torch().result_type(a, b)).removeprefix("torch."),
+        errors=lambda: [ErrorSample(Sample((1, 2.5)), TypeError, "result_type.*at least one Tensor")],
+    ),
 ]
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch

@@ -53,7 +53,9 @@ def _float_ref(ref: Any) -> Any:
 
 
 def _fn(name: str, ref: Any, low: float = -3, high: float = 3, samples: Any = None, **kw: Any) -> OpInfo:
-    return OpInfo(name, samples or unary_samples(low, high), ref=_float_ref(ref), dtypes=kw.pop("dtypes", FLOAT_FN), **kw)
+    return OpInfo(
+        name, samples or unary_samples(low, high), ref=_float_ref(ref), dtypes=kw.pop("dtypes", FLOAT_FN), **kw
+    )
 
 
 _erf_ref = np.vectorize(math.erf, otypes=[np.float64])
@@ -72,9 +74,8 @@ def _round_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
     if dtype.is_floating_point:
         halves = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 0.125, 1234.5678], dtype=dtype.np)
         out.append(Sample((halves,), name="halves", grad_args=()))  # on the jumps: no gradcheck
-        if dtype != rt.float16:
-            out += [Sample((halves,), {"decimals": d}, name=f"decimals={d}", grad_args=()) for d in (2, -2, 1)]
-            out += [Sample((s.args[0],), {"decimals": 2}, name=f"{s.name} decimals=2") for s in out[:5]]
+        out += [Sample((halves,), {"decimals": d}, name=f"decimals={d}", grad_args=()) for d in (2, -2, 1)]
+        out += [Sample((s.args[0],), {"decimals": 2}, name=f"{s.name} decimals=2") for s in out[:5]]
     return out
 
 

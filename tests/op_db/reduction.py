@@ -393,8 +393,8 @@ OPS: list[OpInfo] = [
         dtypes=FLOATS_HALF,
         errors=dim_errors("std"),
     ),
-    OpInfo("var_mean", red_samples(extra=({}, {"correction": 0}), skip=_var_skip), dtypes=FLOATS),
-    OpInfo("std_mean", red_samples(extra=({}, {"unbiased": False}), skip=_var_skip), dtypes=FLOATS),
+    OpInfo("var_mean", red_samples(extra=({}, {"correction": 0}), skip=_var_skip), dtypes=FLOATS, method=False),
+    OpInfo("std_mean", red_samples(extra=({}, {"unbiased": False}), skip=_var_skip), dtypes=FLOATS, method=False),
     OpInfo(
         "norm",
         red_samples(extra=_NORM_EXTRA, skip=_norm_skip, low=-2, high=2),

@@ -207,6 +207,81 @@ def _unique_errors() -> list[ErrorSample]:
     ]
 
 
+def _quantile_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for s in ((), (1,), (5,), (3, 4), (2, 3, 2)):
+        for q in (0.3, 0.0, 1.0, np.array([0.25, 0.5, 0.9], dtype=dtype.np)):
+            for kw in ({}, {"dim": 0}, {"dim": -1, "keepdim": True}, {"keepdim": True}):
+                out.append(Sample((distinct(s, dtype, rng), q), kw, name=f"{list(s)} q={q} {kw}", grad_args=(0,)))
+    for mode in ("lower", "higher", "midpoint", "nearest"):
+        q = np.array([0.1, 0.5, 0.625], dtype=dtype.np)
+        out.append(
+            Sample((distinct((3, 5), dtype, rng), q), {"dim": 1, "interpolation": mode}, name=mode, grad_args=(0,))
+        )
+    return out
+
+
+def _quantile_nan(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    a = distinct((5, 6), dtype, rng)  # more elements than gradcheck takes
+    a[0, 1] = a[2, 0] = a[2, 4] = np.nan
+    a[1, :] = np.nan
+    q = np.array([0.2, 0.5], dtype=dtype.np)
+    return [Sample((a, q), {"dim": 1}, name="nan dim 1"), Sample((a, 0.5), {}, name="nan")]
+
+
+def _with(extra: Callable[..., list[Sample]], base: Callable[..., list[Sample]]) -> Callable[..., list[Sample]]:
+    return lambda dt, rng: base(dt, rng) + extra(dt, rng)
+
+
+def _quantile_errors(name: str) -> Callable[[], list[ErrorSample]]:
+    def f() -> list[ErrorSample]:
+        a = np.zeros((2, 3), np.float32)
+        return [
+            ErrorSample(Sample((a, 1.5)), RuntimeError, rf"{name}\(\) q must be in the range \[0, 1\] but got 1.5"),
+            ErrorSample(
+                Sample((a.astype(np.int64), 0.5)), RuntimeError, rf"{name}\(\) input tensor must be either float"
+            ),
+            ErrorSample(Sample((a, np.zeros((1, 1), np.float32))), RuntimeError, r"q must be a scalar or 1D tensor"),
+            ErrorSample(Sample((a, np.zeros(1, np.float64))), RuntimeError, r"q tensor must be same dtype"),
+            ErrorSample(Sample((np.zeros(0, np.float32), 0.5)), RuntimeError, r"input tensor must be non-empty"),
+            ErrorSample(Sample((a, 0.5), {"interpolation": "foo"}), RuntimeError, r"interpolation must be one of.*foo"),
+            ErrorSample(Sample((a, 0.5), {"dim": 2}), IndexError, r"range of \[-2, 1\]"),
+        ]
+
+    return f
+
+
+def _search_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    seq = np.sort(distinct((6,), dtype, rng))
+    vals = make((3, 4), dtype, rng, -8, 8)
+    vals.flat[:3] = seq[:3]  # exact hits: left and right differ
+    rows = np.sort(distinct((3, 5), dtype, rng), axis=-1)
+    out = [
+        Sample((seq, vals)), Sample((seq, vals), {"right": True}), Sample((seq, vals), {"side": "right"}),
+        Sample((seq, vals), {"out_int32": True}), Sample((rows, make((3, 2), dtype, rng, -8, 8))),
+        Sample((seq, np.asarray(make((), dtype, rng, -8, 8)))), Sample((seq[:0], vals)),
+        Sample((rng.permutation(seq), vals), name="sorter"),
+    ]  # fmt: skip
+    out[-1].kwargs["sorter"] = np.argsort(out[-1].args[0], kind="stable")
+    return out
+
+
+def _bucketize_samples(dtype: Any, rng: np.random.Generator) -> list[Sample]:
+    b = np.sort(distinct((5,), dtype, rng))
+    x = make((2, 7), dtype, rng, -8, 8)
+    x.flat[:2] = b[1:3]
+    return [Sample((x, b)), Sample((x, b), {"right": True}), Sample((x[0, 0].copy(), b), {"out_int32": True})]
+
+
+def _search_errors() -> list[ErrorSample]:
+    return [
+        ErrorSample(
+            Sample((np.zeros((1, 2)), np.zeros((2, 1)))), RuntimeError, r"first N-1 dimensions.*\[1, 2\].*\[2, 1\]"
+        ),
+        ErrorSample(Sample((np.zeros(2), np.zeros(1)), {"side": "left", "right": True}), RuntimeError, r"opposites"),
+    ]
+
+
 _STABLE = ({"stable": True}, {"descending": True, "stable": True})
 
 OPS: list[OpInfo] = [
@@ -232,6 +307,26 @@ OPS: list[OpInfo] = [
         dim_samples(keepdim=True, skip_empty_dim=True, special=_mode_ties),
         dtypes=ALL,
         errors=lambda: dim_errors("mode", tuples=False)()[:2],
+    ),
+    OpInfo("quantile", _with(_quantile_nan, _quantile_samples), dtypes=FLOATS, errors=_quantile_errors("quantile")),
+    OpInfo(
+        "nanquantile", _with(_quantile_nan, _quantile_samples), dtypes=FLOATS, errors=_quantile_errors("nanquantile")
+    ),
+    OpInfo(
+        "searchsorted",
+        _search_samples,
+        dtypes=(rt.uint8, rt.int32, rt.int64, *FLOATS),
+        grad=False,
+        method=False,
+        errors=_search_errors,
+    ),
+    OpInfo(
+        "bucketize",
+        _bucketize_samples,
+        dtypes=(rt.int64, *FLOATS),
+        grad=False,
+        method=False,
+        errors=lambda: [ErrorSample(Sample((np.zeros(2), np.zeros((1, 2)))), RuntimeError, r"must be 1 dimension")],
     ),
     OpInfo("unique", _unique_samples, dtypes=ALL, grad=False, errors=_unique_errors),
     OpInfo("unique_consecutive", _unique_consecutive_samples, dtypes=(rt.bool, rt.int64, *FLOATS), grad=False),

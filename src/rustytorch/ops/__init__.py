@@ -23,12 +23,13 @@ from .powdiv import *  # noqa: F403
 from .random import *  # noqa: F403
 from .reduction import *  # noqa: F403
 from .reduction_minmax import *  # noqa: F403
+from .reduction_quantile import *  # noqa: F403
 from .reduction_scan import *  # noqa: F403
 from .reduction_select import *  # noqa: F403
 from .reduction_stats import *  # noqa: F403
 from .rounding import *  # noqa: F403
-from .select import *  # noqa: F403
 from .sorting import *  # noqa: F403
+from .ternary import *  # noqa: F403
 
 # The public names are those the op modules export; the submodules themselves are not (rt.math is not a module).
 import types as _types  # noqa: E402

@@ -61,15 +61,17 @@ def float_arg(x: Tensor) -> np.ndarray:
 
 
 def ucall(ufunc: Any, a: np.ndarray) -> Any:
-    """``ufunc(a)`` with floating-point warnings off, threaded when ``a`` is large."""
-    if a.size >= PARALLEL_MIN:
+    """``ufunc(a)`` with floating-point warnings off, threaded when ``a`` is large (NumPy ufuncs only)."""
+    if a.size >= PARALLEL_MIN and isinstance(ufunc, np.ufunc):
         return fp(_par_unary, ufunc, a)
     return fp(ufunc, a)
 
 
 def bcall(ufunc: Any, x: Any, y: Any) -> Any:
-    """``ufunc(x, y)`` with floating-point warnings off, threaded when an operand is large."""
-    if (x.__class__ is _ndarray and x.size >= PARALLEL_MIN) or (y.__class__ is _ndarray and y.size >= PARALLEL_MIN):
+    """``ufunc(x, y)`` with floating-point warnings off, threaded when an operand is large (NumPy ufuncs only)."""
+    if (
+        (x.__class__ is _ndarray and x.size >= PARALLEL_MIN) or (y.__class__ is _ndarray and y.size >= PARALLEL_MIN)
+    ) and isinstance(ufunc, np.ufunc):
         return fp(_par_binary, ufunc, x, y)
     return fp(ufunc, x, y)
 
@@ -97,7 +99,7 @@ def to_out(out: Any, r: Tensor, op: str) -> Tensor:
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation")
     if out._data.shape != r._data.shape and out._data.size == 0:
         out._data = np.empty(r._data.shape, dtype=out._data.dtype)
-        out._storage = None
+        out._storage = None  # type: ignore[assignment]
     return inplace(out, op, _identity, r.detach())
 
 

@@ -140,14 +140,14 @@ def _par_unary(ufunc: Any, x: Any) -> Any:
 def _wrap(r: Any) -> Tensor:
     t = _new(Tensor)
     t._data = r if r.__class__ is _ndarray else np.asarray(r)
-    t._storage = None
+    t._storage = None  # type: ignore[assignment]
     t._base = None
     t._requires_grad = False
     t._grad_fn = None
     t._output_nr = 0
     t._grad = None
     t._grad_owned = False
-    t._acc_ref = None
+    t._acc_ref = None  # type: ignore[assignment]
     t._hooks = None
     t._post_acc_hooks = None
     t._retains_grad = False
@@ -258,14 +258,14 @@ def binary_op(
                     r = fp(ufunc, x, y)
                 t = new(Tensor)
                 t._data = r if r.__class__ is ndarray else np.asarray(r)
-                t._storage = None
+                t._storage = None  # type: ignore[assignment]
                 t._base = None
                 t._requires_grad = False
                 t._grad_fn = None
                 t._output_nr = 0
                 t._grad = None
                 t._grad_owned = False
-                t._acc_ref = None
+                t._acc_ref = None  # type: ignore[assignment]
                 t._hooks = None
                 t._post_acc_hooks = None
                 t._retains_grad = False
@@ -283,29 +283,33 @@ _OPERAND_TYPES = (Tensor, np.ndarray, bool, int, float, np.number, np.bool_)
 
 
 def unary_op(cls: type[Op], ufunc: Any, kinds: str = "f") -> Callable[[Any], Tensor]:
-    """``unary`` specialised to one op as a closure (``Tensor.__neg__``, ``exp``, ...)."""
+    """``unary`` specialised to one op as a closure (``Tensor.__neg__``, ``exp``, ...).
+
+    Only NumPy ufuncs go to the thread pool for large inputs; Python composites run serially.
+    """
     apply = cls.apply
     new = _new
     ndarray = _ndarray
+    par_min = PARALLEL_MIN if isinstance(ufunc, np.ufunc) else 1 << 62
 
     def fast(x: Any) -> Tensor:
         if x.__class__ is Tensor and not x._requires_grad:
             a = x._data
             if a.dtype.kind in kinds:
                 try:
-                    r = _fp_run(ufunc, a) if a.size < PARALLEL_MIN else fp(_par_unary, ufunc, a)
+                    r = _fp_run(ufunc, a) if a.size < par_min else fp(_par_unary, ufunc, a)
                 except RuntimeError:
                     r = fp(ufunc, a)
                 t = new(Tensor)
                 t._data = r if r.__class__ is ndarray else np.asarray(r)
-                t._storage = None
+                t._storage = None  # type: ignore[assignment]
                 t._base = None
                 t._requires_grad = False
                 t._grad_fn = None
                 t._output_nr = 0
                 t._grad = None
                 t._grad_owned = False
-                t._acc_ref = None
+                t._acc_ref = None  # type: ignore[assignment]
                 t._hooks = None
                 t._post_acc_hooks = None
                 t._retains_grad = False
@@ -435,7 +439,7 @@ def operands(op: str, a: Any, b: Any) -> tuple[Any, Any, np.dtype[Any]]:
             if xa.dtype == xb.dtype:
                 return xa, xb, xa.dtype
         elif b.__class__ is float:
-            if xa.dtype.kind == "f" or xa.dtype.name == "bfloat16":
+            if xa.dtype.kind == "f":  # not bfloat16: ml_dtypes does not treat Python floats as weak
                 return xa, b, xa.dtype
         elif b.__class__ is int:
             if xa.dtype.kind in "fiu" and xa.dtype.name != "bfloat16":

@@ -17,33 +17,33 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._pointwise import BF16, attach_in_place, check_tensor, const, float_arg, is_float, not_implemented, to_out
 from ._registry import PARALLEL_MIN, Op, _new, _par_binary, _wrap, fp, register, unary_op
-from .select import where
+from .ternary import where
 
 __all__ = ["relu", "sigmoid", "softmax", "log_softmax"]
 
-# dtype -> a zero buffer: NumPy's maximum against an array of zeros is ~2x faster than against a scalar 0
-_ZEROS: dict[Any, np.ndarray] = {}
+try:  # the clip ufunc itself: np.clip adds ~1 us of Python; a scalar 0 in np.maximum is ~2x slower
+    from numpy._core.umath import clip as _uclip
+except ImportError:  # pragma: no cover - NumPy internals moved
+    _uclip = np.clip
+
+_RELU_BOUNDS: dict[Any, tuple[np.ndarray, np.ndarray]] = {}  # dtype -> (0, +inf or the largest int) as 0-d arrays
 
 
-def _zeros(dt: np.dtype[Any]) -> np.ndarray:
-    z = _ZEROS[dt] = np.zeros(PARALLEL_MIN, dtype=dt)
-    z.flags.writeable = False
-    return z
+def _relu_bounds(dt: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
+    hi = np.inf if dt.kind == "f" or dt is BF16 else np.iinfo(dt).max
+    b = _RELU_BOUNDS[dt] = (np.zeros((), dt), np.asarray(hi, dtype=dt))
+    return b
 
 
 def _relu(a: np.ndarray) -> np.ndarray:
-    """``max(a, 0)`` (NaN propagates, as torch); never warns, so it needs no floating-point context."""
-    n = a.size
-    if n >= PARALLEL_MIN:
-        return _par_binary(np.maximum, a, a.dtype.type(0))  # type: ignore[no-any-return]
-    z = _ZEROS.get(a.dtype)
-    if z is None:
-        z = _zeros(a.dtype)
-    if a.ndim == 1:
-        return np.maximum(a, z[:n])  # type: ignore[no-any-return]
-    if a.flags.c_contiguous:
-        return np.maximum(a, z[:n].reshape(a.shape))  # type: ignore[no-any-return]
-    return np.maximum(a, z[:1].reshape((1,) * a.ndim))  # type: ignore[no-any-return]
+    """``clip(a, 0, inf)``: NaN propagates and relu(-0.0) is -0.0, as torch; never warns (no fp context)."""
+    b = _RELU_BOUNDS.get(a.dtype)
+    if b is None:
+        b = _relu_bounds(a.dtype)
+    if a.size >= PARALLEL_MIN:
+        return _par_binary(np.maximum, a, b[0])  # type: ignore[no-any-return]
+    r = _uclip(a, b[0], b[1])
+    return r if r.__class__ is np.ndarray else np.asarray(r)  # type: ignore[no-any-return]
 
 
 class Relu(Op):
@@ -82,22 +82,18 @@ def relu(input: Tensor) -> Tensor:
 def _relu_method(self: Tensor) -> Tensor:
     a = self._data
     if not self._requires_grad and a.dtype.kind == "f":
-        n = a.size
-        if a.ndim == 1 and n < PARALLEL_MIN:
-            z = _ZEROS.get(a.dtype)
-            r = np.maximum(a, (z if z is not None else _zeros(a.dtype))[:n])
-        else:
-            r = _relu(a)
+        b = _RELU_BOUNDS.get(a.dtype)
+        r = _uclip(a, b[0], b[1]) if b is not None and a.size < PARALLEL_MIN else _relu(a)
         t = _new(Tensor)
-        t._data = r
-        t._storage = None
+        t._data = r if r.__class__ is np.ndarray else np.asarray(r)
+        t._storage = None  # type: ignore[assignment]
         t._base = None
         t._requires_grad = False
         t._grad_fn = None
         t._output_nr = 0
         t._grad = None
         t._grad_owned = False
-        t._acc_ref = None
+        t._acc_ref = None  # type: ignore[assignment]
         t._hooks = None
         t._post_acc_hooks = None
         t._retains_grad = False
@@ -167,25 +163,22 @@ attach_in_place(("relu_", relu), ("sigmoid_", sigmoid))
 
 # ----------------------------------------------------------------- softmax
 def _softmax_np(a: np.ndarray, dim: int, log: bool) -> np.ndarray:
-    dt = a.dtype
-    x = a.astype(np.float32) if dt.itemsize < 4 else a  # float16/bfloat16 accumulate in float32, as torch
-    if x.ndim == 0:
-        x = x.reshape(1)
+    """Max-shifted softmax / log_softmax along ``dim``; rows holding -inf only, +inf or NaN give NaN, as torch."""
+    if a.ndim == 0:
+        return _softmax_np(a.reshape(1), 0, log).reshape(())
+    x = a if a.dtype.itemsize >= 4 else a.astype(np.float32)  # half precisions accumulate in float32, as torch
     if x.size == 0:
-        r = x.copy()
+        return x.astype(a.dtype, copy=True)
+    z = x - _max_reduce(x, dim, None, None, True)  # ufunc.reduce(a, axis, dtype, out, keepdims): no wrapper
+    if log:
+        z -= np.log(_add_reduce(np.exp(z), dim, None, None, True))
     else:
-        m = np.max(x, axis=dim, keepdims=True)
-        m[~np.isfinite(m)] = 0  # rows of all -inf stay nan (as torch) without inf - inf elsewhere
-        z = x - m
-        e = np.exp(z)
-        s = np.sum(e, axis=dim, keepdims=True)
-        if log:
-            r = z
-            r -= np.log(s)
-        else:
-            r = e
-            r /= s
-    return r.reshape(a.shape).astype(dt, copy=False)
+        np.exp(z, out=z)
+        z /= _add_reduce(z, dim, None, None, True)
+    return z if z.dtype == a.dtype else z.astype(a.dtype)
+
+
+_max_reduce, _add_reduce = np.maximum.reduce, np.add.reduce
 
 
 class Softmax(Op):

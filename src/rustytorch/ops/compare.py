@@ -46,9 +46,10 @@ def compare(op: str, ufunc: Any, a: Any, b: Any) -> Tensor:
     else:
         x, y, _ = operands(op, a, b)
     try:
-        if (x.__class__ is np.ndarray and x.size >= PARALLEL_MIN) or (
-            y.__class__ is np.ndarray and y.size >= PARALLEL_MIN
-        ):
+        if (
+            (x.__class__ is np.ndarray and x.size >= PARALLEL_MIN)
+            or (y.__class__ is np.ndarray and y.size >= PARALLEL_MIN)
+        ) and isinstance(ufunc, np.ufunc):
             r = fp(_par_binary, ufunc, x, y)
         else:
             try:

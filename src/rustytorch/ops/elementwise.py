@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._dtype import dtype as DType
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ._pointwise import (
@@ -24,11 +25,11 @@ from ._pointwise import (
     ucall,
     zeros_like_grad,
 )
-from ._registry import Op, binary_op, broadcast_error, operands, register, unary_op
+from ._registry import Op, binary_op, broadcast_error, operands, register, result_dtype, unary_op
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "abs",
-    "absolute", "positive",
+    "absolute", "positive", "result_type",
 ]  # fmt: skip
 
 
@@ -350,6 +351,28 @@ def positive(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "b":
         raise RuntimeError("positive: The `+` operator, on a bool tensor is not supported.")
     return input
+
+
+@register(method=False)
+def result_type(tensor: Any, other: Any) -> DType:
+    """The dtype an arithmetic op on ``tensor`` and ``other`` gives, as ``torch.result_type``.
+
+    Dimensioned tensors take precedence over 0-d tensors, which take precedence over Python
+    scalars, unless a lower tier is of a higher category (bool < integer < floating).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.result_type(rt.tensor([1, 2], dtype=rt.int32), 2.5)
+    rustytorch.float32
+    >>> rt.result_type(rt.tensor([1], dtype=rt.uint8), rt.tensor(1))
+    rustytorch.uint8
+    """
+    if not isinstance(tensor, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(
+            f"result_type(): expected at least one Tensor, got {type(tensor).__name__} and {type(other).__name__}"
+        )
+    return result_dtype(tensor, other)
 
 
 subtract = register(sub, name="subtract")

@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ._pointwise import attach_in_place, bcall, check_tensor, not_implemented, to_out, zeros_like_grad
 from ._registry import Op, binary_op, broadcast_error, fp, operands, register
 from .elementwise import _int_zero_check, div, floor_div
-from .select import where
+from .ternary import where
 
 __all__ = ["floor_divide", "remainder", "fmod", "pow", "square"]
 
@@ -100,6 +100,8 @@ class Pow(Op):
             ctx.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
             ctx.consts = (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
         try:
+            if rd.kind == "b" and (isinstance(b, Tensor | np.ndarray) or not isinstance(a, Tensor | np.ndarray)):
+                raise not_implemented("pow", rd)  # as torch: bool ** bool works only for a scalar exponent
             if rd.kind in "biu":
                 if not isinstance(b, Tensor | np.ndarray) and b < 0:
                     raise RuntimeError("pow: Integers to negative integer powers are not allowed.")

@@ -8,6 +8,7 @@ max/min/arg*: ``reduction_minmax``; var/std/norm: ``reduction_stats``; scans:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from .. import _parallel
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import Tensor, _make, _wrap_dim
-from ._registry import Op, register
+from ._registry import Op, _fp_run, fp, register
 from .reduction_common import Exp, const
 
 __all__ = ["sum", "mean", "prod", "nansum", "nanmean", "logsumexp", "all", "any", "count_nonzero"]
@@ -29,6 +30,7 @@ _SUM_ACC: dict[Any, Any] = {np.dtype(np.float32): None, np.dtype(np.float64): No
 for _t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64):
     _SUM_ACC[np.dtype(_t)] = _I64
 _MISS = object()
+_add_reduce: Any = np.add.reduce
 
 
 def reduce_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -92,16 +94,23 @@ def reduced_numel(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 
 def ureduce(ufunc: Any, a: np.ndarray, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> np.ndarray:
-    """``ufunc.reduce`` as an ndarray (never a NumPy scalar); large arrays go to the thread pool."""
+    """``ufunc.reduce`` as an ndarray (never a NumPy scalar), without NumPy's overflow warnings (torch has none).
+
+    Large float sums over trailing axes use :func:`big_sum`; other large arrays go to the thread pool.
+    """
     if a.size >= _BIG:
         if ufunc is np.add and dtype is None:
-            r = big_sum(a, axis, keepdims)
+            r = fp(big_sum, a, axis, keepdims)
             if r is not None:
-                return r
-        r = _parallel.reduce(ufunc, a, axis=axis, keepdims=keepdims, dtype=dtype)
+                return r  # type: ignore[no-any-return]
+        r = fp(_par_reduce, ufunc, a, axis, keepdims, dtype)
     else:
-        r = ufunc.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
+        r = fp(ufunc.reduce, a, axis, dtype, None, keepdims)
     return r if r.__class__ is _ndarray else np.asarray(r)
+
+
+def _par_reduce(ufunc: Any, a: np.ndarray, axis: Any, keepdims: bool, dtype: Any) -> Any:
+    return _parallel.reduce(ufunc, a, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
 _FLOAT_SUMS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -120,13 +129,15 @@ def big_sum(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray | None:
     nd = a.ndim
     if axis is None:
         k = nd
+    elif axis.__class__ is int and (axis == -1 or axis == nd - 1):
+        k = 1
     else:
         axes = sorted(d % nd for d in (axis if isinstance(axis, tuple) else (axis,)))
         k = len(axes)
         if axes != list(range(nd - k, nd)):
             return None
     lead = a.shape[: nd - k]
-    n = a.size // max(1, int(np.prod(lead))) if lead else a.size
+    n = a.size // max(1, math.prod(lead)) if lead else a.size
     if n == 0 or a.size == 0:
         return None
     if n <= 4096:
@@ -184,18 +195,20 @@ def _sum_forward(a: np.ndarray, dims: Any, keepdim: bool, dtype: Any) -> np.ndar
     if dtype is not None:
         target = to_dtype(dtype).np
         if a.dtype != target:
-            a = a.astype(target)
+            a = fp(a.astype, target)
     else:
         target = _I64 if a.dtype.kind in "biu" else a.dtype
     acc = acc_dtype(target) if target.kind != "b" else _I64
     r = ureduce(np.add, a, dims, keepdim, acc if acc is not None else target)
-    return r if r.dtype == target else r.astype(target)
+    return r if r.dtype == target else fp(r.astype, target)  # type: ignore[no-any-return]
 
 
 class Sum(Op):
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: tuple[int, ...] | None, keepdim: bool, dtype: Any) -> np.ndarray:
         if ctx is not None:
+            if dims is not None:
+                ctx._name = "SumBackward1"  # torch's name for the dim overload
             ctx.dims = dims
             ctx.keepdim = keepdim
         return _sum_forward(x._data, dims, keepdim, dtype)
@@ -225,7 +238,14 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         if acc is not _MISS:
             if dim is None or (dim.__class__ is int and a.ndim == 1 and (dim == 0 or dim == -1)):
                 if acc is None and a.size <= _DOT_MAX and not keepdim:  # float32 / float64
-                    r = (a if a.ndim == 1 else a.reshape(-1)).dot(_ones(a.dtype, a.size))
+                    v = a if a.ndim == 1 else a.reshape(-1)
+                    o = _ONES[a.dtype].get(a.size)
+                    if o is None:
+                        o = _ones(a.dtype, a.size)
+                    try:  # in the context without NumPy FP warnings (inlined ops._registry.fp: ~80 ns, not ~300)
+                        r = _fp_run(v.dot, o)
+                    except RuntimeError:  # the context is busy in another thread
+                        r = fp(v.dot, o)
                     return _make(np.asarray(r))
                 axis = None
             elif dim.__class__ is int and -a.ndim <= dim < a.ndim:
@@ -234,7 +254,10 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
                 axis = _MISS
             if axis is not _MISS:
                 if a.size < _BIG:
-                    r = np.add.reduce(a, axis, acc, None, keepdim)  # type: ignore[call-overload]
+                    try:
+                        r = _fp_run(_add_reduce, a, axis, acc, None, keepdim)
+                    except RuntimeError:
+                        r = fp(_add_reduce, a, axis, acc, None, keepdim)
                 else:
                     r = ureduce(np.add, a, axis, keepdim, acc)
                 return _make(r if r.__class__ is _ndarray else np.asarray(r))
@@ -263,6 +286,8 @@ class Mean(Op):
     def forward(ctx: Any, x: Tensor, dims: tuple[int, ...] | None, keepdim: bool, dtype: Any) -> np.ndarray:
         a = float_input("mean", x, dtype)
         if ctx is not None:
+            if dims is not None:
+                ctx._name = "MeanBackward1"  # torch's name for the dim overload
             ctx.dims = dims
             ctx.keepdim = keepdim
         return _mean_forward(a, dims, keepdim)
@@ -292,7 +317,11 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             if dim is None:
                 axis_, n = None, a.size
                 if n <= _DOT_MAX and n and not keepdim:
-                    r = (a if a.ndim == 1 else a.reshape(-1)).dot(_ones(a.dtype, n))
+                    v = a if a.ndim == 1 else a.reshape(-1)
+                    try:
+                        r = _fp_run(v.dot, _ones(a.dtype, n))
+                    except RuntimeError:
+                        r = fp(v.dot, _ones(a.dtype, n))
                     return _make(np.asarray(r / n))
             elif dim.__class__ is int and -a.ndim <= dim < a.ndim:
                 axis_, n = dim, a.shape[dim]
@@ -300,7 +329,10 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
                 axis_ = _MISS
             if axis_ is not _MISS and n:
                 if a.size < _BIG:
-                    r = np.add.reduce(a, axis_, None, None, keepdim)  # type: ignore[call-overload]
+                    try:
+                        r = _fp_run(_add_reduce, a, axis_, None, None, keepdim)
+                    except RuntimeError:
+                        r = fp(_add_reduce, a, axis_, None, None, keepdim)
                 else:
                     r = ureduce(np.add, a, axis_, keepdim)
                 if r.__class__ is _ndarray:
@@ -321,16 +353,18 @@ class Prod(Op):
         if dtype is not None:
             target = to_dtype(dtype).np
             if a.dtype != target:
-                a = a.astype(target)
+                a = fp(a.astype, target)
         else:
             target = _I64 if a.dtype.kind in "biu" else a.dtype
         if ctx is not None:
+            if dim is not None:
+                ctx._name = "ProdBackward1"  # torch's name for the dim overload
             ctx.save_for_backward(x)
             ctx.dim = dim
             ctx.keepdim = keepdim
         acc = acc_dtype(target) if target.kind != "b" else _I64
         r = ureduce(np.multiply, a, dim, keepdim, acc if acc is not None else target)
-        return r if r.dtype == target else r.astype(target)
+        return r if r.dtype == target else fp(r.astype, target)  # type: ignore[no-any-return]
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
@@ -371,6 +405,8 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
 
 # ----------------------------------------------------------- nansum / nanmean
 class NanSum(Op):
+    _name = "NansumBackward0"
+
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: tuple[int, ...] | None, keepdim: bool, dtype: Any) -> np.ndarray:
         a = x._data
@@ -443,6 +479,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
 
 # ----------------------------------------------------------------- logsumexp
 class LogSumExp(Op):
+    _name = "LogsumexpBackward0"
     save_result = True
 
     @staticmethod

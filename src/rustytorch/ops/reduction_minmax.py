@@ -58,8 +58,11 @@ class Extreme(Op):
     save_result = True
 
     @staticmethod
-    def forward(ctx: Any, x: Tensor, dims: tuple[int, ...] | None, keepdim: bool, largest: bool) -> np.ndarray:
+    def forward(
+        ctx: Any, x: Tensor, dims: tuple[int, ...] | None, keepdim: bool, largest: bool, name: str = "Amax", v: int = 0
+    ) -> np.ndarray:
         if ctx is not None:
+            ctx._name = f"{name}Backward{v}"  # torch's grad_fn name
             ctx.save_for_backward(x)
             ctx.dims, ctx.keepdim = dims, keepdim
         return _extreme(np.maximum if largest else np.minimum, x._data, dims, keepdim)
@@ -94,6 +97,7 @@ class ExtremeDim(Op):
         idx = (np.argmax if largest else np.argmin)(a, axis=dim, keepdims=True)
         vals = take_along(a, idx, dim)
         if ctx is not None:
+            ctx._name = "MaxBackward0" if largest else "MinBackward0"
             ctx.idx, ctx.dim, ctx.keepdim = idx, dim, keepdim
         if not keepdim:
             vals = vals.squeeze(dim)
@@ -119,7 +123,7 @@ def _minmax(op: str, largest: bool, input: Any, dim: Any, keepdim: bool) -> Any:
             raise TypeError(f"{op}(): keepdim=True needs a dim argument")
         if not input._data.size:
             raise _empty_whole(op)
-        return Extreme.apply(input, None, False, largest)
+        return Extreme.apply(input, None, False, largest, "Max" if largest else "Min", 1)
     if isinstance(dim, Tensor):  # max(input, other): the elementwise maximum
         fn = OPS.get("maximum" if largest else "minimum")
         if fn is None:
@@ -179,7 +183,7 @@ def _amaxmin(op: str, largest: bool, input: Any, dim: Any, keepdim: bool) -> Ten
     a = input._data
     dims = reduce_dims(op, dim, a.ndim)
     _check_nonempty_dims(op, a, dims)
-    return Extreme.apply(input, dims, bool(keepdim), largest)  # type: ignore[no-any-return]
+    return Extreme.apply(input, dims, bool(keepdim), largest, "Amax" if largest else "Amin")  # type: ignore[no-any-return]
 
 
 @register
@@ -278,6 +282,6 @@ def aminmax(input: Tensor, *, dim: Any = None, keepdim: bool = False) -> Any:
     a = input._data
     dims = reduce_dims("aminmax", dim, a.ndim)
     _check_nonempty_dims("aminmax", a, dims)
-    lo = Extreme.apply(input, dims, bool(keepdim), False)
-    hi = Extreme.apply(input, dims, bool(keepdim), True)
+    lo = Extreme.apply(input, dims, bool(keepdim), False, "Aminmax")
+    hi = Extreme.apply(input, dims, bool(keepdim), True, "Aminmax")
     return _AMINMAX((lo, hi))

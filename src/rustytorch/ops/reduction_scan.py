@@ -8,7 +8,7 @@ import numpy as np
 
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import Tensor, _wrap_dim
-from ._registry import Op, inplace, register
+from ._registry import Op, fp, inplace, register
 from .reduction import _check_tensor, acc_dtype
 from .reduction_common import Exp, PutAlongDim, const, return_type
 
@@ -33,12 +33,12 @@ def _scan_target(a: np.ndarray, dtype: Any) -> np.dtype[Any]:
 def _scan(ufunc: Any, a: np.ndarray, dim: int, target: np.dtype[Any]) -> np.ndarray:
     """``ufunc.accumulate`` along ``dim`` in ``target`` (half precision accumulates in float32)."""
     if a.dtype != target:
-        a = a.astype(target)
+        a = fp(a.astype, target)
     if a.ndim == 0:
         return a.copy()
     acc = acc_dtype(target)
-    r = ufunc.accumulate(a, axis=dim, dtype=acc if acc is not None else target)
-    return r if r.dtype == target else r.astype(target)
+    r = fp(ufunc.accumulate, a, dim, acc if acc is not None else target)
+    return r if r.dtype == target else fp(r.astype, target)  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------- private helpers
@@ -213,6 +213,7 @@ class CumExtreme(Op):
         pos = np.arange(a.shape[dim], dtype=_I64).reshape((-1,) + (1,) * (a.ndim - dim - 1))
         idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=dim)
         if ctx is not None:
+            ctx._name = "CummaxBackward0" if largest else "CumminBackward0"
             ctx.idx, ctx.dim = idx, dim
         return vals, idx
 
@@ -255,6 +256,7 @@ def cummin(input: Tensor, dim: int) -> Any:
 
 # --------------------------------------------------------------- logcumsumexp
 class LogCumSumExp(Op):
+    _name = "LogcumsumexpBackward0"
     save_result = True
 
     @staticmethod
@@ -269,7 +271,7 @@ class LogCumSumExp(Op):
             return a.copy()
         acc = acc_dtype(a.dtype)
         w = a if acc is None else a.astype(acc)
-        r = np.logaddexp.accumulate(w, axis=dim)
+        r = fp(np.logaddexp.accumulate, w, dim)
         return r if acc is None else r.astype(a.dtype)
 
     @staticmethod

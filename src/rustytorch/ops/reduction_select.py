@@ -41,6 +41,7 @@ class MedianAll(Op):
     def forward(ctx: Any, x: Tensor, ignore_nan: bool) -> np.ndarray:
         a = x._data.reshape(-1)
         if ctx is not None:
+            ctx._name = "NanmedianBackward0" if ignore_nan else "MedianBackward0"
             ctx.save_for_backward(x)
         is_float = a.dtype.kind == "f" or a.dtype.name == "bfloat16"
         if is_float:
@@ -107,6 +108,8 @@ class Kthvalue(_SelectDim):
 
 
 class Median(_SelectDim):
+    _name = "MedianBackward1"
+
     @staticmethod
     def pick(a: np.ndarray, dim: int, ignore_nan: bool) -> np.ndarray:
         n = a.shape[dim]

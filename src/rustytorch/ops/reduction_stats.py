@@ -63,6 +63,7 @@ class Var(Op):
         if sqrt:
             r = np.sqrt(r)
         if ctx is not None:
+            ctx._name = "StdBackward0" if sqrt else "VarBackward0"
             ctx.save_for_backward(x)
             ctx.dims, ctx.keepdim, ctx.sqrt, ctx.dof = dims, keepdim, sqrt, dof
         return r if acc is None else r.astype(a.dtype)
@@ -120,7 +121,7 @@ def std(
     return _var_std("std", True, input, dim, unbiased, keepdim, correction)
 
 
-@register
+@register(method=False)  # not a Tensor method in torch
 def var_mean(
     input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> tuple[Tensor, Tensor]:
@@ -137,7 +138,7 @@ def var_mean(
     return v, Mean.apply(input, reduce_dims("var_mean", d, input._data.ndim), bool(keepdim), None)
 
 
-@register
+@register(method=False)  # not a Tensor method in torch
 def std_mean(
     input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
 ) -> tuple[Tensor, Tensor]:
@@ -160,6 +161,7 @@ def _fmt(p: float) -> str:
 
 
 class VectorNorm(Op):
+    _name = "LinalgVectorNormBackward0"
     save_result = True
 
     @staticmethod

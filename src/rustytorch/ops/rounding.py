@@ -64,8 +64,8 @@ class Round(_Rounding):
 
 def _round_decimals(a: np.ndarray, decimals: int) -> np.ndarray:
     """torch's formula: ``rint(x * 10^d) / 10^d`` (``rint(x / 10^-d) * 10^-d`` for d < 0), in ``a``'s dtype."""
-    ten = np.asarray(10.0 ** abs(decimals), dtype=a.dtype if a.dtype is not BF16 else np.float32)
-    x = a if a.dtype is not BF16 else a.astype(np.float32)
+    x = a if a.dtype.itemsize >= 4 else a.astype(np.float32)  # half precisions compute in float32, as torch
+    ten = np.asarray(10.0 ** abs(decimals), dtype=x.dtype)
     r = np.rint(x * ten) / ten if decimals > 0 else np.rint(x / ten) * ten
     return r.astype(a.dtype, copy=False)
 

@@ -15,7 +15,7 @@ from ._registry import Op, register
 from .reduction import _check_tensor
 from .reduction_common import PutAlongDim, return_type
 
-__all__ = ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive"]
+__all__ = ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive", "searchsorted", "bucketize"]
 
 _I64 = np.dtype(np.int64)
 _SORT = return_type("sort")
@@ -112,6 +112,8 @@ def msort(input: Tensor) -> Tensor:
 
 
 class TopK(Op):
+    _name = "TopkBackward0"
+
     @staticmethod
     def forward(ctx: Any, x: Tensor, k: int, dim: int, largest: bool) -> tuple[np.ndarray, np.ndarray]:
         a = x._data
@@ -282,3 +284,81 @@ def unique_consecutive(
     _check_tensor("unique_consecutive", input)
     d = None if dim is None else int_dim("unique_consecutive", input, dim)
     return _unique_result(UniqueConsecutive.apply(input, d), return_inverse, return_counts)
+
+
+# -------------------------------------------------------------- searchsorted
+def _search(op: str, seq: np.ndarray, vals: np.ndarray, side: str, out_int32: bool) -> Tensor:
+    out_dt = np.dtype(np.int32) if out_int32 else _I64
+    if seq.ndim <= 1:
+        return _make(np.asarray(np.searchsorted(seq.reshape(-1), vals, side=side), dtype=out_dt))  # type: ignore[call-overload]
+    if vals.ndim != seq.ndim or vals.shape[:-1] != seq.shape[:-1]:
+        raise RuntimeError(
+            f"{op}(): boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and "
+            f"input value tensor must match, but we got boundaries tensor {list(seq.shape)} and input value tensor "
+            f"{list(vals.shape)}"
+        )
+    rows, vrows = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+    out = np.empty(vrows.shape, dtype=out_dt)
+    for i in range(rows.shape[0]):  # one binary search per leading index
+        out[i] = np.searchsorted(rows[i], vrows[i], side=side)  # type: ignore[call-overload]
+    return _make(out.reshape(vals.shape))
+
+
+@register(method=False)
+def searchsorted(
+    sorted_sequence: Tensor,
+    input: Any,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+    side: str | None = None,
+    sorter: Tensor | None = None,
+) -> Tensor:
+    """Where ``input`` values would be inserted into the last dim of ``sorted_sequence``, as ``torch.searchsorted``.
+
+    ``right=True`` (or ``side='right'``) returns the index after equal values. The sequence is
+    1-D or shares the input's leading dimensions. int64 result (int32 with ``out_int32``).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.searchsorted(rt.tensor([1, 3, 5, 7]), rt.tensor([[3, 6], [9, 0]]))
+    tensor([[1, 3],
+            [4, 0]])
+    >>> rt.searchsorted(rt.tensor([1, 3, 5, 7]), 3, right=True)
+    tensor(2)
+    """
+    _check_tensor("searchsorted", sorted_sequence)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True"
+            )
+        right = side == "right"
+    seq = sorted_sequence._data
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._data, axis=-1) if seq.ndim else seq
+    vals = input._data if isinstance(input, Tensor) else np.asarray(input)
+    return _search("searchsorted", seq, vals, "right" if right else "left", out_int32)
+
+
+@register(method=False)
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each element for the sorted 1-D ``boundaries``, as ``torch.bucketize``.
+
+    With ``right=False`` an element ``x`` goes to the ``i`` with ``boundaries[i-1] < x <= boundaries[i]``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.bucketize(rt.tensor([1, 3, 5]), rt.tensor([1, 3]), right=True)
+    tensor([1, 2, 2])
+    """
+    _check_tensor("bucketize", boundaries)
+    b = boundaries._data
+    if b.ndim != 1:
+        raise RuntimeError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim({b.ndim})")
+    vals = input._data if isinstance(input, Tensor) else np.asarray(input)
+    return _search("bucketize", b, vals, "right" if right else "left", out_int32)

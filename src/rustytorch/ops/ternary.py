@@ -110,8 +110,8 @@ class Clamp(Op):
     @staticmethod
     def forward(ctx: Any, x: Tensor, lo: Any, hi: Any) -> np.ndarray:
         (a, lo_, hi_), rd = _operands("clamp", x, lo, hi)
-        if rd.kind == "b":
-            raise not_implemented("clamp", rd)
+        if rd.kind == "b" and not ((lo is None) != (hi is None) and isinstance(lo if hi is None else hi, Tensor)):
+            raise not_implemented("clamp", rd)  # torch has a bool kernel only for one tensor bound
         if ctx is not None:
             ctx.save_for_backward(x, lo if isinstance(lo, Tensor) else None, hi if isinstance(hi, Tensor) else None)
             ctx.bounds = (lo, hi)
