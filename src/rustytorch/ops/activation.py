@@ -22,7 +22,7 @@ from .ternary import where
 __all__ = ["relu", "sigmoid", "softmax", "log_softmax"]
 
 try:  # the clip ufunc itself: np.clip adds ~1 us of Python; a scalar 0 in np.maximum is ~2x slower
-    from numpy._core.umath import clip as _uclip
+    from numpy._core.umath import clip as _uclip  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - NumPy internals moved
     _uclip = np.clip
 
@@ -178,7 +178,8 @@ def _softmax_np(a: np.ndarray, dim: int, log: bool) -> np.ndarray:
     return z if z.dtype == a.dtype else z.astype(a.dtype)
 
 
-_max_reduce, _add_reduce = np.maximum.reduce, np.add.reduce
+_max_reduce: Any = np.maximum.reduce
+_add_reduce: Any = np.add.reduce
 
 
 class Softmax(Op):
