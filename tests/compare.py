@@ -29,7 +29,9 @@ def dtype_name(x: Any) -> str | None:
     return None
 
 
-def assert_close(actual: Any, expected: Any, atol: float, rtol: float, check_dtype: bool = True, what: str = "") -> None:
+def assert_close(
+    actual: Any, expected: Any, atol: float, rtol: float, check_dtype: bool = True, what: str = ""
+) -> None:
     """Recursive comparison; NaNs compare equal; dtype compared when both sides carry one."""
     if isinstance(actual, tuple | list):
         assert isinstance(expected, tuple | list), f"{what}: got a sequence, expected {type(expected).__name__}"
@@ -49,8 +51,9 @@ def assert_close(actual: Any, expected: Any, atol: float, rtol: float, check_dty
         if a.dtype.kind in "biu" and e.dtype.kind in "biu":
             np.testing.assert_array_equal(a, e, err_msg=what)
         else:
-            np.testing.assert_allclose(a.astype(np.float64), e.astype(np.float64), atol=atol, rtol=rtol,
-                                       equal_nan=True, err_msg=what)
+            np.testing.assert_allclose(
+                a.astype(np.float64), e.astype(np.float64), atol=atol, rtol=rtol, equal_nan=True, err_msg=what
+            )
     elif isinstance(a, float) or isinstance(e, float):
         assert np.isclose(a, e, atol=atol, rtol=rtol, equal_nan=True), f"{what}: {a} != {e}"
     else:

@@ -32,7 +32,10 @@ def test_shuffle_is_a_permutation_and_reproducible_with_a_generator() -> None:
 
 
 def test_default_collate_tuples_dicts_numbers_and_arrays() -> None:
-    batch = [{"x": rt.tensor([1.0, 2.0]), "y": 1, "z": np.array([1, 2]), "w": 0.5}, {"x": rt.tensor([3.0, 4.0]), "y": 0, "z": np.array([3, 4]), "w": 1.5}]
+    batch = [
+        {"x": rt.tensor([1.0, 2.0]), "y": 1, "z": np.array([1, 2]), "w": 0.5},
+        {"x": rt.tensor([3.0, 4.0]), "y": 0, "z": np.array([3, 4]), "w": 1.5},
+    ]
     out = default_collate(batch)
     assert out["x"].tolist() == [[1.0, 2.0], [3.0, 4.0]] and out["x"].dtype == rt.float32
     assert out["y"].tolist() == [1, 0] and out["y"].dtype == rt.int64

@@ -32,7 +32,9 @@ OPTIMIZERS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def _trajectory(lib: Any, name: str, kw: dict[str, Any], sched: Callable[..., Any] | None = None, steps: int = 15) -> list[np.ndarray]:
+def _trajectory(
+    lib: Any, name: str, kw: dict[str, Any], sched: Callable[..., Any] | None = None, steps: int = 15
+) -> list[np.ndarray]:
     w = lib.nn.Parameter(lib.tensor(W0.copy()))
     b = lib.nn.Parameter(lib.tensor(C0[0].copy()))
     c = lib.tensor(C0)
@@ -65,7 +67,12 @@ SCHEDULERS: list[tuple[str, Callable[..., Any]]] = [
     ("CosineAnnealingLR", lambda lib, o: lib.optim.lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.001)),
     ("LambdaLR", lambda lib, o: lib.optim.lr_scheduler.LambdaLR(o, lambda e: 0.9**e)),
     ("OneCycleLR", lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=15)),
-    ("OneCycleLR-3", lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(o, max_lr=[0.1, 0.2], total_steps=15, three_phase=True, anneal_strategy="linear")),
+    (
+        "OneCycleLR-3",
+        lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(
+            o, max_lr=[0.1, 0.2], total_steps=15, three_phase=True, anneal_strategy="linear"
+        ),
+    ),
 ]
 
 

@@ -57,7 +57,7 @@ class UntypedStorage:
     True
     """
 
-    __slots__ = ("_buf", "version", "last_write", "__weakref__")
+    __slots__ = ("__weakref__", "_buf", "last_write", "version")
 
     def __init__(self, buf: np.ndarray) -> None:
         self._buf = buf

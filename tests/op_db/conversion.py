@@ -38,10 +38,28 @@ def _to_errors() -> list[ErrorSample]:
 
 
 OPS: list[OpInfo] = [
-    OpInfo("to", _to_samples, ref=_to_ref, torch_op=lambda x, d: x.to(d), dtypes=(*FLOATS, rt.int64, rt.bool),
-           errors=_to_errors, noncontig=True),
-    OpInfo("type_as", _type_as_samples, ref=lambda x, o: x.astype(o.dtype), torch_op=lambda x, o: x.type_as(o),
-           dtypes=(*FLOATS, rt.int64)),
+    OpInfo(
+        "to",
+        _to_samples,
+        ref=_to_ref,
+        torch_op=lambda x, d: x.to(d),
+        dtypes=(*FLOATS, rt.int64, rt.bool),
+        errors=_to_errors,
+        noncontig=True,
+    ),
+    OpInfo(
+        "type_as",
+        _type_as_samples,
+        ref=lambda x, o: x.astype(o.dtype),
+        torch_op=lambda x, o: x.type_as(o),
+        dtypes=(*FLOATS, rt.int64),
+    ),
     OpInfo("clone", unary_samples(), ref=np.copy, torch_op="default", dtypes=ALL),
-    OpInfo("contiguous", unary_samples(), ref=lambda x: np.array(x, order="C"), torch_op=lambda x: x.contiguous(), dtypes=ALL),
+    OpInfo(
+        "contiguous",
+        unary_samples(),
+        ref=lambda x: np.array(x, order="C"),
+        torch_op=lambda x: x.contiguous(),
+        dtypes=ALL,
+    ),
 ]

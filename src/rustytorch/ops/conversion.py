@@ -139,8 +139,18 @@ def type_as(input: Tensor, other: Tensor) -> Tensor:
 def _type(self: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any:
     """With no argument the type name (``'rustytorch.FloatTensor'``); else ``self.to(dtype)``."""
     if dtype is None:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        names = {
+            "float32": "Float",
+            "float64": "Double",
+            "float16": "Half",
+            "bfloat16": "BFloat16",
+            "int64": "Long",
+            "int32": "Int",
+            "int16": "Short",
+            "int8": "Char",
+            "uint8": "Byte",
+            "bool": "Bool",
+        }
         return f"rustytorch.{names[self.dtype.name]}Tensor"
     return to(self, dtype)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import lr_scheduler
-from .optimizer import Optimizer
 from .algorithms import SGD, Adagrad, Adam, AdamW, RMSprop
+from .optimizer import Optimizer
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

@@ -121,7 +121,7 @@ class Optimizer:
         state = {}
         for g in self.param_groups:
             for p in g["params"]:
-                if p in self.state and self.state[p]:
+                if self.state.get(p):
                     state[index[id(p)]] = {k: _to_tensor(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
@@ -133,7 +133,9 @@ class Optimizer:
         params = []
         for mine, saved in zip(self.param_groups, groups, strict=True):
             if len(mine["params"]) != len(saved["params"]):
-                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+                )
             params.extend(zip(saved["params"], mine["params"], strict=True))
         by_index = dict(params)
         new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)

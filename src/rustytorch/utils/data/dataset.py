@@ -14,7 +14,7 @@ T_co = TypeVar("T_co", covariant=True)
 
 
 class Dataset(Generic[T_co]):
-    """A map-style dataset: subclasses implement ``__getitem__`` (and usually ``__len__``), as ``torch.utils.data.Dataset``.
+    """A map-style dataset: subclasses implement ``__getitem__`` and ``__len__``, as ``torch.utils.data.Dataset``.
 
     Examples
     --------
