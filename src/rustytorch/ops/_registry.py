@@ -361,6 +361,8 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
     for x in inputs:
         if isinstance(x, Tensor) and x._requires_grad:
             fn = x._grad_fn
+            if x._base is not None and fn is not None:
+                fn = _refresh_view(x, fn)
             edges.append((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0))
             a = x._data
             meta.append((a.shape, a.dtype))
@@ -389,9 +391,24 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
     if out.dtype.kind == "f" or out.dtype.name == "bfloat16":
         t._requires_grad = True
         t._grad_fn = ctx
+        if cls.is_view:
+            ctx._view_base_fn = t._base._grad_fn  # type: ignore[union-attr]  # the base history this view reads
         if cls.save_result:
             ctx._save_output(t)
     return t
+
+
+def _refresh_view(x: Tensor, fn: Node) -> Node:
+    """A view whose base took new history in place since the view was made reads that new history."""
+    base_fn = fn.__dict__.get("_view_base_fn", _UNSET)
+    if base_fn is _UNSET or base_fn is x._base._grad_fn:  # type: ignore[union-attr]
+        return fn
+    from .inplace_graph import refresh_view
+
+    return refresh_view(x)
+
+
+_UNSET = object()
 
 
 # ------------------------------------------------------------------ promotion
