@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import _dtype
 from ._dtype import *  # noqa: F403
 from ._parallel import get_num_threads, set_num_threads
+from ._printing import get_printoptions, printoptions, set_printoptions
 from ._tensor import Size, Tensor, device, is_tensor
 from .autograd.grad_mode import (
     enable_grad,
@@ -15,6 +16,7 @@ from .autograd.grad_mode import (
     set_grad_enabled,
 )
 from .ops import *  # noqa: F403
+from ._interop import from_dlpack, is_floating_point, is_nonzero, numel  # noqa: E402
 from . import autograd  # noqa: E402
 from . import linalg  # noqa: E402
 from . import nn  # noqa: E402

@@ -64,9 +64,17 @@ class dtype:
     (True, 4)
     """
 
-    __slots__ = ("name", "_np", "itemsize", "is_floating_point", "is_signed", "_cat", "_rank")
+    __slots__ = ("_cat", "_np", "_rank", "is_floating_point", "is_signed", "itemsize", "name")
 
-    def __init__(self, name: str, np_dtype: np.dtype[Any] | None, itemsize: builtins.int, cat: builtins.int, rank: builtins.int, signed: builtins.bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        np_dtype: np.dtype[Any] | None,
+        itemsize: builtins.int,
+        cat: builtins.int,
+        rank: builtins.int,
+        signed: builtins.bool,
+    ) -> None:
         self.name = name
         self._np = np_dtype
         self.itemsize = itemsize
@@ -99,7 +107,7 @@ class dtype:
 
 
 # dtype objects are compared by identity; ``rank`` orders dtypes within a category.
-bool = dtype("bool", np.dtype(np.bool_), 1, _BOOL, 0, False)  # noqa: A001
+bool = dtype("bool", np.dtype(np.bool_), 1, _BOOL, 0, False)
 uint8 = dtype("uint8", np.dtype(np.uint8), 1, _INT, 1, False)
 int8 = dtype("int8", np.dtype(np.int8), 1, _INT, 1, True)
 int16 = dtype("int16", np.dtype(np.int16), 2, _INT, 2, True)
@@ -109,8 +117,8 @@ float16 = dtype("float16", np.dtype(np.float16), 2, _FLOAT, 1, True)
 bfloat16 = dtype("bfloat16", _BF16_NP, 2, _FLOAT, 1, True)
 float32 = dtype("float32", np.dtype(np.float32), 4, _FLOAT, 2, True)
 float64 = dtype("float64", np.dtype(np.float64), 8, _FLOAT, 3, True)
-half, float, double = float16, float32, float64  # noqa: A001
-short, int, long = int16, int32, int64  # noqa: A001
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
 
 ALL_DTYPES: tuple[dtype, ...] = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
@@ -130,7 +138,9 @@ def from_numpy_dtype(np_dtype: Any) -> dtype:
     try:
         return _FROM_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
-        raise TypeError(f"can't convert NumPy dtype {np_dtype!r}: supported dtypes are {', '.join(d.name for d in ALL_DTYPES)}") from None
+        raise TypeError(
+            f"can't convert NumPy dtype {np_dtype!r}: supported dtypes are {', '.join(d.name for d in ALL_DTYPES)}"
+        ) from None
 
 
 def to_dtype(obj: Any) -> dtype:
@@ -209,7 +219,7 @@ def promote_types(type1: dtype, type2: dtype) -> dtype:
     >>> rt.promote_types(rt.int64, rt.float16)
     rustytorch.float16
     """
-    return _PROMOTE[to_dtype(type1), to_dtype(type2)]
+    return _PROMOTE[_want_dtype("promote_types", "type1", 1, type1), _want_dtype("promote_types", "type2", 2, type2)]
 
 
 def can_cast(from_: dtype, to: dtype) -> builtins.bool:
@@ -221,7 +231,7 @@ def can_cast(from_: dtype, to: dtype) -> builtins.bool:
     >>> rt.can_cast(rt.float64, rt.int32), rt.can_cast(rt.int32, rt.float16)
     (False, True)
     """
-    return to_dtype(from_)._cat <= to_dtype(to)._cat
+    return _want_dtype("can_cast", "from_", 1, from_)._cat <= _want_dtype("can_cast", "to", 2, to)._cat
 
 
 def combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | None:
@@ -257,46 +267,92 @@ def scalar_dtype(value: Any) -> dtype:
     raise TypeError(f"expected a Tensor or a Python number, got {cls.__name__}")
 
 
+def _want_dtype(fn: str, arg: str, pos: builtins.int, x: Any) -> dtype:
+    """``x`` when it is a dtype; otherwise torch's TypeError for a wrongly typed dtype argument."""
+    if x.__class__ is not dtype:
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be rustytorch.dtype, not {type(x).__name__}")
+    return x  # type: ignore[no-any-return]
+
+
+def _np_finfo(d: dtype) -> Any:
+    if d is bfloat16:
+        import ml_dtypes
+
+        return ml_dtypes.finfo(d.np)
+    return np.finfo(d.np)
+
+
 class finfo:
-    """Machine limits of a floating dtype, as ``torch.finfo``.
+    """Machine limits of a floating dtype (the default dtype when omitted), as ``torch.finfo``.
+
+    Attributes are Python floats: ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (=
+    ``smallest_normal``), ``resolution`` (``10**-precision``) and ``dtype`` (its name).
 
     Examples
     --------
     >>> import rustytorch as rt
     >>> rt.finfo(rt.float32).eps
     1.1920928955078125e-07
+    >>> rt.finfo(rt.float16).resolution, rt.finfo(rt.float16).max, rt.finfo(rt.bfloat16).eps
+    (0.001, 65504.0, 0.0078125)
     """
 
-    def __init__(self, type: dtype | None = None) -> None:  # noqa: A002
-        d = get_default_dtype() if type is None else to_dtype(type)
+    def __init__(self, type: dtype | None = None) -> None:
+        d = get_default_dtype() if type is None else _want_dtype("finfo", "type", 1, type)
         if not d.is_floating_point:
-            raise TypeError(f"finfo: {d!r} is not a floating dtype")
-        f = np.finfo(d.np)
+            raise TypeError(
+                f"rustytorch.finfo() requires a floating point input type. Use rustytorch.iinfo to handle {d!r}"
+            )
+        f = _np_finfo(d)
         self.dtype = d.name
         self.bits = d.itemsize * 8
         self.eps = _py_float(f.eps)
         self.max = _py_float(f.max)
         self.min = _py_float(f.min)
         self.tiny = self.smallest_normal = _py_float(f.smallest_normal)
-        self.resolution = _py_float(f.resolution)
+        # torch: 10 ** -(decimal digits of precision) = 10 ** -floor(-log10(eps))
+        self.resolution = _py_float(f"1e-{_py_int(np.floor(-np.log10(self.eps)))}")
+
+    def __eq__(self, other: object) -> builtins.bool:
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as torch.finfo
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
+        )
 
 
 class iinfo:
-    """Machine limits of an integer dtype, as ``torch.iinfo``.
+    """Machine limits of an integer dtype, as ``torch.iinfo`` (``bits``, ``min``, ``max``, ``dtype``).
 
     Examples
     --------
     >>> import rustytorch as rt
     >>> rt.iinfo(rt.int8).max
     127
+    >>> rt.iinfo(rt.uint8)
+    iinfo(min=0, max=255, dtype=uint8)
     """
 
-    def __init__(self, type: dtype) -> None:  # noqa: A002
-        d = to_dtype(type)
+    def __init__(self, type: dtype) -> None:
+        d = _want_dtype("iinfo", "type", 1, type)
         if d._cat == _FLOAT:
-            raise TypeError(f"iinfo: {d!r} is not an integer dtype")
-        i = np.iinfo(d.np) if d is not bool else None
+            raise TypeError(f"rustytorch.iinfo() requires an integer input type. Use rustytorch.finfo to handle {d!r}")
+        if d is bool:
+            raise TypeError("rustytorch.bool is not supported by rustytorch.iinfo")
+        i = np.iinfo(d.np)
         self.dtype = d.name
         self.bits = d.itemsize * 8
-        self.max = _py_int(i.max) if i is not None else 1
-        self.min = _py_int(i.min) if i is not None else 0
+        self.max = _py_int(i.max)
+        self.min = _py_int(i.min)
+
+    def __eq__(self, other: object) -> builtins.bool:
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -1,25 +1,32 @@
 """The backward engine: an iterative, deterministic walk of the recorded graph.
 
-Nodes run in dependency order (a node runs once every gradient flowing into it has
-arrived); among ready nodes the most recently created runs first, as in PyTorch. The
-engine does the work shared by all ops: it reduces broadcast gradients to the input's
-shape, casts them to the input's dtype, checks them, accumulates them and frees saved
-tensors as it goes unless ``retain_graph``.
+A node is created after the nodes of its inputs, so its creation number (``_seq``) is larger
+than theirs; running the reachable nodes in decreasing creation order runs each node after
+every node that feeds it a gradient, and picks, among the ready nodes, the most recently
+created one first, as PyTorch's engine does. An edge that breaks this order (which only a
+graph edited by hand can have) makes the engine fall back to a dependency-counting walk that
+reports cycles.
+
+The engine does the work shared by all ops: it reduces broadcast gradients to each input's
+shape, casts them to its dtype, checks them, sums the gradients flowing into a node, runs the
+hooks, and frees saved tensors and intermediate gradients as it goes unless ``retain_graph``.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from .._tensor import Tensor, _make
 from .grad_mode import GRAD_ENABLED
-from .node import AccumulateGrad, Node, _RetainGradHook
+from .node import ANOMALY, AccumulateGrad, Node, _RetainGradHook
 
 __all__ = ["backward", "grad"]
+
+_seq_key = attrgetter("_seq")
 
 
 def _as_tuple(x: Any) -> tuple[Any, ...]:
@@ -30,35 +37,37 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x)
 
 
-def _root_grads(outputs: tuple[Tensor, ...], grads: tuple[Any, ...], fn: str) -> list[Tensor]:
+def _root_grads(outputs: tuple[Any, ...], grads: tuple[Any, ...], fn: str) -> list[Tensor]:
     if len(grads) == 0:
         grads = (None,) * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(f"{fn}: got {len(grads)} gradients for {len(outputs)} outputs")
     result = []
-    for out, g in zip(outputs, grads, strict=True):
+    for i, (out, g) in enumerate(zip(outputs, grads, strict=True)):
         if not isinstance(out, Tensor):
             raise TypeError(f"{fn}: outputs must be Tensors, got {type(out).__name__}")
         if not out._requires_grad:
-            raise RuntimeError(
-                f"{fn}: element 0 of tensors does not require grad and does not have a grad_fn"
-                if out._grad_fn is None
-                else f"{fn}: output does not require grad"
-            )
+            raise RuntimeError(f"{fn}: element {i} of tensors does not require grad and does not have a grad_fn")
+        d = out._data
         if g is None:
-            if out._data.size != 1:
+            if d.size != 1:
                 raise RuntimeError(
-                    f"{fn}: grad can be implicitly created only for scalar outputs, got an output of shape "
-                    f"{list(out.shape)}; pass gradient= with that shape"
+                    f"{fn}: grad can be implicitly created only for scalar outputs, got output {i} of shape "
+                    f"{list(d.shape)}; pass a gradient of that shape"
                 )
-            g = _make(np.ones(out._data.shape, dtype=out._data.dtype))
+            g = _make(np.ones(d.shape, dtype=d.dtype))
         elif not isinstance(g, Tensor):
-            g = _make(np.full(out._data.shape, g, dtype=out._data.dtype))
-        elif g._data.shape != out._data.shape:
-            raise RuntimeError(
-                f"{fn}: Mismatch in shape: grad_output has a shape of {list(g.shape)} and output has a shape "
-                f"of {list(out.shape)}"
-            )
+            if not isinstance(g, int | float | bool | np.number):
+                raise TypeError(f"{fn}: gradients must be Tensors or None, got {type(g).__name__}")
+            g = _make(np.full(d.shape, g, dtype=d.dtype))
+        else:
+            if g._data.shape != d.shape:
+                raise RuntimeError(
+                    f"{fn}: Mismatch in shape: grad_output[{i}] has a shape of {list(g.shape)} and output[{i}] has a "
+                    f"shape of {list(out.shape)}."
+                )
+            if g._data.dtype != d.dtype:
+                g = g.to(out.dtype)
         result.append(g)
     return result
 
@@ -68,9 +77,12 @@ def backward(
     grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    grad_variables: Any = None,
     inputs: Any = None,
 ) -> None:
     """Accumulate gradients of ``tensors`` into the ``.grad`` of graph leaves, as ``torch.autograd.backward``.
+
+    ``inputs`` restricts accumulation to those tensors (leaves or not).
 
     Examples
     --------
@@ -79,22 +91,27 @@ def backward(
     >>> rt.autograd.backward([(x * x).sum()]); x.grad
     tensor([2., 4.])
     """
+    if grad_variables is not None:
+        grad_tensors = grad_variables
     outs = _as_tuple(tensors)
     roots = _root_grads(outs, _as_tuple(grad_tensors), "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    targets = None
-    if inputs is not None:
-        ins = _as_tuple(inputs)
-        if not ins:
-            raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty")
-        targets = [_target_of(t, "backward") for t in ins]
-    captured = _run(outs, roots, retain_graph, create_graph, targets, capture=False)
-    if inputs is not None:
-        for t, key in zip(_as_tuple(inputs), targets or (), strict=True):
-            g = captured.get(key)
-            if t._grad_fn is not None and g is not None:
-                t._grad = g if t._grad is None else t._grad + g
+    if inputs is None:
+        _run(outs, roots, retain_graph, create_graph, None, False)
+        return
+    ins = _as_tuple(inputs)
+    if not ins:
+        raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+    targets = [_target_of(t, "backward") for t in ins]
+    captured = _run(outs, roots, retain_graph, create_graph, targets, False)
+    for t, key in zip(ins, targets, strict=True):
+        g = captured.pop(key, None)  # a tensor listed twice gets its gradient once
+        if t._grad_fn is not None and g is not None:
+            if t._grad is None:
+                t._grad = g if create_graph else g.detach()
+            else:
+                t._grad = t._grad + g
 
 
 def grad(
@@ -103,6 +120,7 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
     is_grads_batched: bool = False,
     materialize_grads: bool = False,
@@ -118,6 +136,8 @@ def grad(
     """
     if is_grads_batched:
         raise NotImplementedError("grad: is_grads_batched=True is not supported")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: Expected allow_unused to be True or not passed when materialize_grads=True")
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
     if not ins:
@@ -128,7 +148,7 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     targets = [_target_of(t, "grad") for t in ins]
-    captured = _run(outs, roots, retain_graph, create_graph, targets, capture=True)
+    captured = _run(outs, roots, retain_graph, create_graph, targets, True)
     result: list[Tensor | None] = []
     for i, (t, key) in enumerate(zip(ins, targets, strict=True)):
         g = captured.get(key)
@@ -137,9 +157,11 @@ def grad(
                 g = _make(np.zeros(t._data.shape, dtype=t._data.dtype))
             elif not allow_unused:
                 raise RuntimeError(
-                    f"grad: one of the differentiated Tensors (input {i}, shape {list(t.shape)}) appears to not "
+                    f"grad: One of the differentiated Tensors (input {i}, shape {list(t.shape)}) appears to not "
                     f"have been used in the graph. Set allow_unused=True if this is the desired behavior."
                 )
+        elif not create_graph and g._requires_grad:
+            g = g.detach()
         result.append(g)
     return tuple(result)
 
@@ -154,44 +176,6 @@ def _target_of(t: Any, fn: str) -> tuple[Node, int]:
     return (t._grad_fn, t._output_nr)
 
 
-def _collect(roots: list[Node]) -> tuple[dict[Node, int], list[Node]]:
-    """Dependency counts (edges into each node) and nodes in DFS post-order, iteratively."""
-    deps: dict[Node, int] = {}
-    order: list[Node] = []
-    seen = set()
-    on_stack = set()
-    stack: list[tuple[Node, int]] = []
-    for r in roots:
-        if r in seen:
-            continue
-        seen.add(r)
-        on_stack.add(r)
-        stack.append((r, 0))
-        while stack:
-            node, i = stack[-1]
-            nf = node.next_functions
-            if i < len(nf):
-                stack[-1] = (node, i + 1)
-                child = nf[i][0]
-                if child is None:
-                    continue
-                deps[child] = deps.get(child, 0) + 1
-                if child in on_stack:
-                    raise RuntimeError(
-                        f"autograd graph has a cycle through {child.name()}: a node is its own ancestor "
-                        f"(e.g. a custom Function that returned an input it marked dirty)"
-                    )
-                if child not in seen:
-                    seen.add(child)
-                    on_stack.add(child)
-                    stack.append((child, 0))
-            else:
-                stack.pop()
-                on_stack.discard(node)
-                order.append(node)
-    return deps, order
-
-
 def _run(
     outs: tuple[Tensor, ...],
     root_grads: list[Tensor],
@@ -200,11 +184,64 @@ def _run(
     targets: list[tuple[Node, int]] | None,
     capture: bool,
 ) -> dict[tuple[Node, int], Tensor]:
-    token = GRAD_ENABLED.set(create_graph)
+    token = GRAD_ENABLED.set(bool(create_graph))
     try:
         return _execute(outs, root_grads, retain_graph, create_graph, targets, capture)
     finally:
         GRAD_ENABLED.reset(token)
+
+
+def _graph(roots: list[Node]) -> list[Node]:
+    """The nodes reachable from ``roots``, most recently created first (iterative)."""
+    seen = set(roots)
+    stack = list(roots)
+    nodes = []
+    ordered = True
+    add = seen.add
+    push = stack.append
+    while stack:
+        n = stack.pop()
+        nodes.append(n)
+        s = n._seq
+        for c, _ in n.next_functions:
+            if c is not None:
+                if c._seq >= s:
+                    ordered = False
+                if c not in seen:
+                    add(c)
+                    push(c)
+    if not ordered:
+        return _topological(nodes)
+    nodes.sort(key=_seq_key, reverse=True)
+    return nodes
+
+
+def _topological(nodes: list[Node]) -> list[Node]:
+    """Kahn's algorithm (most recent ready node first) for graphs whose creation order is not topological;
+    RuntimeError naming the nodes of a cycle."""
+    deps: dict[Node, int] = dict.fromkeys(nodes, 0)
+    for n in nodes:
+        for c, _ in n.next_functions:
+            if c is not None:
+                deps[c] += 1
+    ready = [(-n._seq, id(n), n) for n in nodes if deps[n] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        n = heapq.heappop(ready)[2]
+        order.append(n)
+        for c, _ in n.next_functions:
+            if c is not None:
+                deps[c] -= 1
+                if deps[c] == 0:
+                    heapq.heappush(ready, (-c._seq, id(c), c))
+    if len(order) != len(nodes):
+        stuck = sorted({n.name() for n, d in deps.items() if d > 0})
+        raise RuntimeError(
+            f"autograd graph has a cycle: a node is its own ancestor (nodes involved: {', '.join(stuck)}). A graph "
+            f"edited by hand, or a custom Function whose output's history leads back to itself, can do this."
+        )
+    return order
 
 
 def _execute(
@@ -215,188 +252,233 @@ def _execute(
     targets: list[tuple[Node, int]] | None,
     capture: bool,
 ) -> dict[tuple[Node, int], Tensor]:
-    buffers: dict[Node, list[Any]] = {}
-    root_nodes: list[Node] = []
+    buffers: dict[Node, Any] = {}
+    roots: list[Node] = []
     for out, g in zip(outs, root_grads, strict=True):
-        node = out._grad_fn if out._grad_fn is not None else out._grad_accumulator()
-        nr = out._output_nr if out._grad_fn is not None else 0
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node._n_out
-            root_nodes.append(node)
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-    deps, order = _collect(root_nodes)
+        node = out._grad_fn
+        nr = out._output_nr
+        if node is None:
+            node = out._grad_accumulator()
+            nr = 0
+        if node not in buffers:
+            roots.append(node)
+        _add_grad(buffers, node, nr, g)
+    nodes = _graph(roots)
 
     needed: set[Node] | None = None
-    target_keys: dict[Node, list[int]] = {}
+    target_nrs: dict[Node, list[int]] = {}
+    captured: dict[tuple[Node, int], Tensor] = {}
     if targets is not None:
         for node, nr in targets:
-            target_keys.setdefault(node, []).append(nr)
+            target_nrs.setdefault(node, []).append(nr)
         needed = set()
-        for node in order:  # post-order: children first
-            if node in target_keys or any(c is not None and c in needed for c, _ in node.next_functions):
+        for node in reversed(nodes):  # inputs' nodes first
+            if node in target_nrs or any(c in needed for c, _ in node.next_functions if c is not None):
                 needed.add(node)
-    captured: dict[tuple[Node, int], Tensor] = {}
 
-    ready: list[tuple[int, int, Node]] = []
-    for node in root_nodes:
-        if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._seq, id(node), node))
-    while ready:
-        _, _, node = heapq.heappop(ready)
-        grads = buffers.pop(node)
-        if needed is not None and node not in needed:
-            _release_edges(node, deps, buffers, ready, needed)
+    anomaly = ANOMALY[0]
+    for node in nodes:
+        g = buffers.pop(node, None)
+        if g is None or (needed is not None and node not in needed):
             continue
-        grads = _call_pre_hooks(node, grads)
-        if node in target_keys:
-            for nr in target_keys[node]:
-                g = grads[nr] if nr < len(grads) else None
-                if g is not None:
-                    key = (node, nr)
-                    captured[key] = g if key not in captured else captured[key] + g
-            if capture and (
-                isinstance(node, AccumulateGrad)
-                or not any(c is not None and c in needed for c, _ in node.next_functions)  # type: ignore[operator]
-            ):
-                _release_edges(node, deps, buffers, ready, needed)
-                if not retain_graph and not isinstance(node, AccumulateGrad):
-                    node._release()
-                continue
-        if isinstance(node, AccumulateGrad):
-            g = grads[0]
-            if g is not None:
-                node.accumulate(g, create_graph)
+        multi = node._n_out != 1
+        if node._pre_hooks is not None:
+            g = _call_pre_hooks(node, g, multi)
+        if node.__class__ is AccumulateGrad:
+            g = _leaf_hooks(node, g)
+            if node in target_nrs:
+                _capture(captured, node, 0, g)
+                if capture:
+                    continue
+            node.accumulate(g, create_graph)
+            post = node.variable._post_acc_hooks
+            if post:
+                for h in tuple(post):
+                    h(node.variable)
             continue
-        in_grads = _call_node(node, grads)
-        if not retain_graph:
-            node._release()
-        for (child, nr), g in zip(node.next_functions, in_grads, strict=True):
-            if child is None:
+        if node in target_nrs:
+            for nr in target_nrs[node]:
+                gi = g[nr] if multi else g
+                if gi is not None:
+                    _capture(captured, node, nr, gi)
+            if not any(c in needed for c, _ in node.next_functions if c is not None):  # type: ignore[operator]
                 continue
-            if g is not None:
-                buf = buffers.get(child)
-                if buf is None:
-                    buf = buffers[child] = [None] * child._n_out
-                buf[nr] = g if buf[nr] is None else buf[nr] + g
-            d = deps[child] - 1
-            deps[child] = d
-            if d == 0:
-                if child in buffers and any(b is not None for b in buffers[child]):
-                    heapq.heappush(ready, (-child._seq, id(child), child))
-                else:
-                    buffers.pop(child, None)
-                    _release_edges(child, deps, buffers, ready, needed)
+        if multi:
+            if node.materialize_grads and None in g:
+                g = _materialize(node, g)
+            try:
+                res = node.backward(node, *g)
+            except RuntimeError as e:
+                _reraise(node, e)
+        else:
+            try:
+                res = node.backward(node, g)
+            except RuntimeError as e:
+                _reraise(node, e)
+        if not retain_graph and (node._saved or node._saved_result is not None):
+            node._saved = None  # type: ignore[assignment]
+            node._saved_result = None
+        nf = node.next_functions
+        if res.__class__ is not tuple:
+            res = tuple(res) if res.__class__ is list else (res,)
+        if len(res) != len(nf):
+            res = _fix_count(node, res)
+        if node._hooks is not None:
+            res = _call_post_hooks(node, res, g, multi)
+        meta = node._in_meta
+        i = 0
+        for child, nr in nf:
+            if child is not None:
+                gi = res[i]
+                if gi is not None:
+                    m = meta[i]
+                    if gi.__class__ is not Tensor:
+                        _check_type(node, gi, i)
+                    d = gi._data
+                    if d.shape != m[0] or d.dtype is not m[1]:
+                        gi = _conform(node, gi, m, i)
+                    if anomaly:
+                        _check_finite(node, gi, i)
+                    if child._n_out == 1:
+                        old = buffers.get(child)
+                        buffers[child] = gi if old is None else old + gi
+                    else:
+                        _add_grad(buffers, child, nr, gi)
+            i += 1
     return captured
 
 
-def _release_edges(
-    node: Node,
-    deps: dict[Node, int],
-    buffers: dict[Node, list[Any]],
-    ready: list[tuple[int, int, Node]],
-    needed: set[Node] | None,
-) -> None:
-    """A node that will not run (no gradient reached it): still count down its children."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        for child, _ in n.next_functions:
-            if child is None:
-                continue
-            d = deps[child] - 1
-            deps[child] = d
-            if d == 0:
-                if child in buffers and any(b is not None for b in buffers[child]):
-                    heapq.heappush(ready, (-child._seq, id(child), child))
-                else:
-                    buffers.pop(child, None)
-                    stack.append(child)
+def _add_grad(buffers: dict[Node, Any], node: Node, nr: int, g: Tensor) -> None:
+    if node._n_out == 1:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
+        return
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node._n_out
+    old = buf[nr]
+    buf[nr] = g if old is None else old + g
 
 
-def _call_pre_hooks(node: Node, grads: list[Any]) -> list[Any]:
+def _capture(captured: dict[tuple[Node, int], Tensor], node: Node, nr: int, g: Tensor) -> None:
+    key = (node, nr)
+    old = captured.get(key)
+    captured[key] = g if old is None else old + g
+
+
+def _reraise(node: Node, e: RuntimeError) -> None:
+    if node._trace is not None:
+        raise RuntimeError(
+            f"{e}\n\nError detected in {node.name()}. The forward call that created it was:\n{node._trace}"
+        ) from e
+    raise e
+
+
+def _leaf_hooks(node: Node, g: Tensor) -> Tensor:
+    hooks = node.variable._hooks  # type: ignore[attr-defined]
+    if hooks:
+        for h in tuple(hooks):
+            r = h(g)
+            if r is not None:
+                g = _hook_result(node, r, g)
+    return g
+
+
+def _hook_result(node: Node, r: Any, g: Tensor) -> Tensor:
+    if not isinstance(r, Tensor):
+        raise TypeError(f"a hook on the gradient of {node.name()} returned {type(r).__name__}, expected a Tensor or None")
+    if r._data.shape != g._data.shape:
+        raise RuntimeError(
+            f"hook on the gradient of {node.name()} changed its shape from {list(g.shape)} to {list(r.shape)}"
+        )
+    return r
+
+
+def _call_pre_hooks(node: Node, g: Any, multi: bool) -> Any:
+    """Tensor hooks (per output), then retain_grad, then node pre-hooks, as torch orders them."""
+    grads = list(g) if multi else [g]
     hooks = node._pre_hooks
-    if isinstance(node, AccumulateGrad):
-        var_hooks = node.variable._hooks
-        if var_hooks and grads[0] is not None:
-            for h in list(var_hooks):
-                r = h(grads[0])
-                if r is not None:
-                    grads[0] = r
-    if not hooks:
-        return grads
+    assert hooks is not None
     for nr, fns in hooks.items():
-        if nr == -1:
+        if nr < 0 or nr >= len(grads) or grads[nr] is None:
             continue
-        if grads[nr] is None:
-            continue
-        retain = [h for h in fns if isinstance(h, _RetainGradHook)]
-        for h in list(fns):
-            if isinstance(h, _RetainGradHook):
+        retain = []
+        for h in tuple(fns):
+            if h.__class__ is _RetainGradHook:
+                retain.append(h)
                 continue
             r = h(grads[nr])
             if r is not None:
-                grads[nr] = r
+                grads[nr] = _hook_result(node, r, grads[nr])
         for h in retain:
             h(grads[nr])
-    for h in list(hooks.get(-1, ())):
+    for h in tuple(hooks.get(-1, ())):
         r = h(tuple(grads))
         if r is not None:
+            r = tuple(r) if isinstance(r, tuple | list) else (r,)
+            if len(r) != len(grads):
+                raise RuntimeError(f"a pre-hook of {node.name()} returned {len(r)} gradients, expected {len(grads)}")
             grads = list(r)
-    return grads
+    return grads if multi else grads[0]
 
 
-def _call_node(node: Node, grads: list[Any]) -> Sequence[Any]:
-    if node._n_out > 1 or any(g is None for g in grads):
-        if node.materialize_grads:
-            meta = node._out_meta
-            for i, g in enumerate(grads):
-                if g is None and meta is not None:
-                    shape, dt = meta[i]
-                    grads[i] = _make(np.zeros(shape, dtype=dt))
-    try:
-        result = node.backward(node, *grads)
-    except RuntimeError as e:
-        if node._trace is not None:
-            raise RuntimeError(f"{e}\n\nThe forward call of {node.name()} was:\n{node._trace}") from e
-        raise
-    if not isinstance(result, tuple):
-        result = (result,)
-    meta = node._in_meta
-    if len(result) != len(meta):
-        if len(result) < len(meta) and all(m is None for m in meta[len(result) :]):
-            result = tuple(result) + (None,) * (len(meta) - len(result))  # trailing non-tensor arguments
-        else:
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients (expected {len(meta)}, got "
-                f"{len(result)})"
-            )
-    out: list[Any] = []
-    for i, (g, m) in enumerate(zip(result, meta, strict=True)):
-        if g is None or m is None:
-            out.append(None)
-            continue
-        if not isinstance(g, Tensor):
-            raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
-        shape, dt = m
-        gd = g._data
-        if gd.shape != shape:
-            g = _sum_to(g, shape, node, i)
-        if g._data.dtype != dt:
-            g = g.to(_dtype_of(dt))
-        if node._trace is not None and g._data.dtype.kind == "f" and not np.isfinite(g._data).all():
-            raise RuntimeError(
-                f"Function '{node.name()}' returned nan values in its {i}th output.\n\n"
-                f"The forward call of {node.name()} was:\n{node._trace}"
-            )
-        out.append(g)
+def _call_post_hooks(node: Node, res: tuple[Any, ...], g: Any, multi: bool) -> tuple[Any, ...]:
+    grad_outputs = tuple(g) if multi else (g,)
+    for h in tuple(node._hooks or ()):
+        r = h(res, grad_outputs)
+        if r is not None:
+            r = tuple(r) if isinstance(r, tuple | list) else (r,)
+            if len(r) != len(res):
+                raise RuntimeError(f"a hook of {node.name()} returned {len(r)} gradients, expected {len(res)}")
+            res = r
+    return res
+
+
+def _materialize(node: Node, g: list[Any]) -> list[Any]:
+    meta = node._out_meta
+    out = list(g)
+    for i, gi in enumerate(out):
+        if gi is None and meta is not None:
+            shape, dt = meta[i]
+            out[i] = _make(np.zeros(shape, dtype=dt))
     return out
 
 
-def _dtype_of(dt: np.dtype[Any]) -> Any:
-    from .._dtype import _FROM_NP
+def _fix_count(node: Node, res: tuple[Any, ...]) -> tuple[Any, ...]:
+    meta = node._in_meta
+    n = len(meta)
+    if len(res) < n and all(m is None for m in meta[len(res) :]):
+        return res + (None,) * (n - len(res))  # trailing non-tensor arguments
+    if len(res) > n and all(r is None for r in res[n:]):
+        return res[:n]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients (expected {n}, got {len(res)})"
+    )
 
-    return _FROM_NP[dt]
+
+def _check_type(node: Node, g: Any, i: int) -> None:
+    if not isinstance(g, Tensor):
+        raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
+
+
+def _conform(node: Node, g: Tensor, m: tuple[Any, Any], i: int) -> Tensor:
+    """The gradient reduced to the input's shape (broadcasting undone) and cast to its dtype."""
+    shape, dt = m
+    if g._data.shape != shape:
+        g = _sum_to(g, shape, node, i)
+    if g._data.dtype != dt:
+        from .._dtype import _FROM_NP
+
+        g = g.to(_FROM_NP[dt])
+    return g
+
+
+def _check_finite(node: Node, g: Tensor, i: int) -> None:
+    d = g._data
+    if d.dtype.kind == "f" and not np.isfinite(d).all():
+        bad = "nan" if np.isnan(d).any() else "inf"
+        where = f"\n\nThe forward call of {node.name()} was:\n{node._trace}" if node._trace else ""
+        raise RuntimeError(f"Function '{node.name()}' returned {bad} values in its {i}th output.{where}")
 
 
 def _sum_to(g: Tensor, shape: tuple[int, ...], node: Node, i: int) -> Tensor:
@@ -411,8 +493,6 @@ def _sum_to(g: Tensor, shape: tuple[int, ...], node: Node, i: int) -> Tensor:
     dims = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape) if s == 1 and gs[lead + k] != 1)
     if dims:
         g = g.sum(dim=dims, keepdim=True)
-    if lead:
-        g = g.reshape(shape)
-    elif g._data.shape != shape:
+    if g._data.shape != shape:
         g = g.reshape(shape)
     return g

@@ -3,44 +3,110 @@
 Every differentiable op is a ``Node`` subclass (see ``rustytorch.ops._registry.Op``); an
 instance is created only when the op records history, and it doubles as the ``ctx`` that
 forward saves into and backward reads from.
+
+Cost notes (this is the hottest code of the library): a node sets five slots when it is
+created; everything rarely used (hooks, anomaly trace, source location, multi-output
+metadata) is a class-level default that an instance overrides in its ``__dict__`` only
+when needed. Saved tensors are small slot objects built without ``__init__``; the source
+line of the op that saved them is a code object + bytecode offset, formatted on demand.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
-import os
 import sys
 import traceback
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .._location import _PKG_DIR, Location
+from .._location import user_location as user_location
 from .grad_mode import GRAD_ENABLED
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
-__all__ = ["Node", "SavedTensor", "AccumulateGrad", "RemovableHandle"]
+__all__ = ["Node", "SavedTensor", "AccumulateGrad", "RemovableHandle", "user_location", "SAVED_TENSOR_HOOKS"]
 
-_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_new = object.__new__
+_getframe = sys._getframe
+#: the global creation counter: a node's inputs' nodes always have smaller numbers
 _seq = itertools.count()
+next_seq = _seq.__next__
 
 # Anomaly mode (see autograd.anomaly) flips this; read on every recorded op.
 ANOMALY = [False]
 
+#: stack of (pack, unpack) pairs installed by ``autograd.graph.saved_tensors_hooks``
+SAVED_TENSOR_HOOKS: contextvars.ContextVar[tuple[tuple[Callable[..., Any], Callable[..., Any]], ...]] = (
+    contextvars.ContextVar("rustytorch_saved_tensor_hooks", default=())
+)
+_hooks_get = SAVED_TENSOR_HOOKS.get
 
-def user_location() -> str:
-    """``file:line`` of the innermost frame outside the rustytorch package (cheap: no traceback)."""
-    f: Any = sys._getframe(1)
+
+def where(depth: int = 2) -> Location:
+    """The innermost frame outside the package, as a lazily formatted ``Location`` (about 0.2 us)."""
+    f: Any = _getframe(depth)
     while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
         f = f.f_back
+    loc = _new(Location)
     if f is None:
-        return "<unknown>"
-    return f"{f.f_code.co_filename}:{f.f_lineno}"
+        loc.code = None
+        loc.lasti = 0
+    else:
+        loc.code = f.f_code
+        loc.lasti = f.f_lasti
+    return loc
+
+
+#: storage -> weak references to the views of it that are in the graph; an in-place write through one
+#: of them (or through the base) gives the others a new grad_fn (see ops.inplace_graph)
+VIEWS: weakref.WeakKeyDictionary[Any, list[weakref.ref[Any]]] = weakref.WeakKeyDictionary()
+_ref = weakref.ref
+
+
+def register_view(t: Tensor) -> None:
+    """Remember ``t``, a view in the graph, under its storage."""
+    st = t._storage
+    refs = VIEWS.get(st)
+    if refs is None:
+        VIEWS[st] = [_ref(t)]
+        return
+    refs.append(_ref(t))
+    n = len(refs)
+    if n >= 16 and n & (n - 1) == 0:  # at powers of two: drop the views that died
+        refs[:] = [r for r in refs if r() is not None]
+
+
+def live_views(st: Any) -> list[Tensor]:
+    """The live views of storage ``st`` that are in the graph."""
+    refs = VIEWS.get(st)
+    if not refs:
+        return []
+    out = [v for v in (r() for r in refs) if v is not None]
+    refs[:] = [_ref(v) for v in out]
+    return out
+
+
+def anomaly_trace() -> str:
+    """The formatted forward stack, user frames only (anomaly mode)."""
+    frames = [fs for fs in traceback.extract_stack()[:-2] if not fs.filename.startswith(_PKG_DIR)]
+    return "".join(traceback.format_list(frames))
 
 
 class RemovableHandle:
-    """Returned by hook registration; ``remove()`` unregisters the hook."""
+    """Returned by hook registration; ``remove()`` unregisters the hook.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> x = rt.ones(2, requires_grad=True)
+    >>> h = x.register_hook(lambda g: g * 10); h.remove()
+    >>> (x * 3).sum().backward(); x.grad
+    tensor([3., 3.])
+    """
 
     __slots__ = ("_list_ref", "_hook")
 
@@ -50,10 +116,11 @@ class RemovableHandle:
 
     def remove(self) -> None:
         """Unregister the hook (a second call does nothing)."""
-        try:
-            self._list_ref.remove(self._hook)
-        except ValueError:
-            pass
+        hooks = self._list_ref
+        for i, h in enumerate(hooks):
+            if h is self._hook:
+                del hooks[i]
+                return
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -63,185 +130,123 @@ class RemovableHandle:
 
 
 class SavedTensor:
-    """A tensor saved for backward, with the version it had when saved.
+    """A tensor saved for backward, with the version its storage had when it was saved.
 
-    An op's own output is kept as its data only (no reference back to the output
-    tensor, which would make a cycle) and rebuilt with ``grad_fn`` = the node on unpack.
+    An op's own output is kept as its data + storage only (a reference to the output
+    tensor would make a cycle output -> node -> output) and rebuilt on unpack with
+    ``grad_fn`` = the node. Under ``saved_tensors_hooks`` the pack hook's result is kept.
     """
 
-    __slots__ = ("tensor", "data", "version", "storage", "is_output", "requires_grad", "packed", "unpack_hook")
+    __slots__ = ("tensor", "data", "storage", "base", "version", "requires_grad", "packed", "unpack_hook")
 
-    def __init__(self, t: Tensor, is_output: bool) -> None:
-        from ..autograd.graph import SAVED_TENSOR_HOOKS
-
-        self.version = t._version
-        self.is_output = is_output
-        self.requires_grad = t._requires_grad
-        self.storage = t._get_storage() if t._storage is not None else None
-        hooks = SAVED_TENSOR_HOOKS.get()
-        if hooks:
-            pack, unpack = hooks[-1]
-            self.packed = pack(t)
-            self.unpack_hook = unpack
-            self.tensor = None
-            self.data = None
-            return
-        self.packed = None
-        self.unpack_hook = None
-        if is_output:
-            self.tensor = None
-            self.data = t
-            self.storage = t._get_storage()
-        else:
-            self.tensor = t
-            self.data = None
+    tensor: Any
+    data: Any
+    storage: Any
+    base: Any
+    version: int
+    requires_grad: bool
+    packed: Any
+    unpack_hook: Any
 
     def unpack(self, node: Node) -> Tensor:
-        from .._tensor import _make
-
+        """The saved tensor; RuntimeError if it was modified in place since it was saved."""
         if self.unpack_hook is not None:
-            return self.unpack_hook(self.packed)  # type: ignore[no-any-return]
-        t = self.tensor if self.tensor is not None else self.data
-        assert t is not None
-        current = t._version
-        if current != self.version:
-            _raise_modified(node, t, self.version, current)
-        if self.is_output:
-            out = _make(t._data)
-            out._storage = t._storage
-            out._base = t._base
-            if self.requires_grad:
-                out._requires_grad = True
-                out._grad_fn = node
-                out._output_nr = 0
-            return out
-        return t
+            return _unpack_hooked(self, node)
+        t = self.tensor
+        if t is not None:
+            st = t._storage
+            if (0 if st is None else st.version) != self.version:
+                _raise_modified(node, self, st)
+            return t  # type: ignore[no-any-return]
+        st = self.storage
+        if st.version != self.version:
+            _raise_modified(node, self, st)
+        return _output_tensor(self, node)
 
 
-def _raise_modified(node: Node, t: Tensor, saved: int, current: int) -> None:
-    s = t._storage
-    write = s.last_write if s is not None else None
-    what = f"by the in-place op {write[0]} at {write[1]}" if write else "by an in-place operation"
-    where = f" (recorded at {node._location})" if node._location else ""
+def save_input(t: Tensor) -> SavedTensor:
+    """A SavedTensor for ``t`` (an input or an intermediate), applying saved-tensor hooks when installed."""
+    hooks = _hooks_get()
+    s = _new(SavedTensor)
+    if hooks:
+        return _pack(s, t, hooks[-1], False)
+    s.tensor = t
+    st = t._storage
+    s.version = 0 if st is None else st.version
+    s.unpack_hook = None
+    return s
+
+
+def save_output(t: Tensor) -> SavedTensor:
+    """A SavedTensor for a node's own output ``t``: its data and storage, no reference to ``t``."""
+    hooks = _hooks_get()
+    s = _new(SavedTensor)
+    if hooks:
+        return _pack(s, t, hooks[-1], True)
+    s.tensor = None
+    s.data = t._data
+    st = t._storage
+    if st is None:
+        st = t._get_storage()
+    s.storage = st
+    s.base = t._base
+    s.version = st.version
+    s.requires_grad = t._requires_grad
+    s.unpack_hook = None
+    return s
+
+
+def _pack(s: SavedTensor, t: Tensor, hooks: tuple[Callable[..., Any], Callable[..., Any]], is_output: bool) -> SavedTensor:
+    pack, unpack = hooks
+    s.tensor = None
+    s.data = None
+    s.requires_grad = is_output and t._requires_grad
+    s.packed = pack(t)
+    s.unpack_hook = unpack
+    return s
+
+
+def _unpack_hooked(s: SavedTensor, node: Node) -> Tensor:
+    from .._tensor import Tensor
+
+    r = s.unpack_hook(s.packed)
+    if not isinstance(r, Tensor):
+        raise TypeError(f"{node.name()}: the unpack hook of saved_tensors_hooks must return a Tensor, got {type(r).__name__}")
+    if s.requires_grad and r._grad_fn is None:  # a saved output: give it back its history
+        r = r.detach()
+        r._requires_grad = True
+        r._grad_fn = node
+    return r
+
+
+def _output_tensor(s: SavedTensor, node: Node) -> Tensor:
+    from .._tensor import _make
+
+    out = _make(s.data)
+    out._storage = s.storage
+    out._base = s.base
+    if s.requires_grad:
+        out._requires_grad = True
+        out._grad_fn = node
+    return out
+
+
+def _raise_modified(node: Node, s: SavedTensor, st: Any) -> None:
+    from .._dtype import _FROM_NP
+
+    data = s.tensor._data if s.tensor is not None else s.data
+    write = st.last_write if st is not None else None
+    what = f"the in-place op {write[0]}() at {write[1]}" if write else "an in-place operation"
+    saved_at = f" at {node._location}" if node._location is not None else ""
+    current = 0 if st is None else st.version
+    kind = "its output" if s.tensor is None else "a tensor"
     raise RuntimeError(
-        f"one of the variables needed for gradient computation has been modified {what}: "
-        f"{node.name()}{where} saved a tensor of shape {list(t.shape)} and dtype {t.dtype!r} at version "
-        f"{saved}; it is now at version {current}. Hint: call .clone() on the tensor before the in-place "
-        f"op, or use the out-of-place form of the op."
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{node.name()} (recorded{saved_at}) saved {kind} of shape {list(data.shape)} and dtype "
+        f"{_FROM_NP[data.dtype]!r} at version {s.version}, and it was then modified by {what}; it is now at "
+        f"version {current}. Hint: call .clone() on the tensor before modifying it in place (or use the "
+        f"out-of-place form of the op)."
     )
-
-
-class Node:
-    """A recorded operation in the autograd graph (``tensor.grad_fn``).
-
-    Subclasses implement ``backward(ctx, *grads)``; ``ctx`` is the node itself.
-    """
-
-    __slots__ = (
-        "next_functions",  # tuple[(Node | None, output_nr)], one per input
-        "_in_meta",  # tuple[(shape, np.dtype) | None], one per input: what its gradient must be
-        "_n_out",
-        "_out_meta",  # tuple[(shape, np.dtype)] for multi-output nodes (to materialise missing grads)
-        "_saved",  # list[SavedTensor] | None (None once released)
-        "_saved_result",  # SavedTensor | None
-        "_released",
-        "_seq",
-        "_pre_hooks",  # dict[output_nr, list[hook]] | None
-        "_hooks",  # list of node post-hooks
-        "_location",  # "file:line" of the forward call, when recorded
-        "_trace",  # anomaly mode: formatted forward traceback
-        "needs_input_grad",
-        "materialize_grads",
-        "__dict__",
-        "__weakref__",
-    )
-
-    _name = "Node"
-
-    def _init_node(self, next_functions: tuple[Any, ...], in_meta: tuple[Any, ...], needs: tuple[bool, ...]) -> None:
-        self.next_functions = next_functions
-        self._in_meta = in_meta
-        self.needs_input_grad = needs
-        self._n_out = 1
-        self._out_meta = None
-        self._saved = []
-        self._saved_result = None
-        self._released = False
-        self._seq = next(_seq)
-        self._pre_hooks = None
-        self._hooks = None
-        self._location = None
-        self.materialize_grads = True
-        if ANOMALY[0]:
-            self._trace = "".join(traceback.format_stack()[:-3])
-        else:
-            self._trace = None
-
-    def name(self) -> str:
-        """The node's name, e.g. ``MulBackward0``."""
-        return self._name
-
-    def __repr__(self) -> str:
-        return f"<{self._name} object at 0x{id(self):x}>"
-
-    # --------------------------------------------------------- saving tensors
-    def save_for_backward(self, *tensors: Tensor | None) -> None:
-        """Save input tensors for backward (with their versions)."""
-        if self._location is None:
-            self._location = user_location()
-        self._saved = [None if t is None else SavedTensor(t, False) for t in tensors]  # type: ignore[misc]
-
-    def _save_output(self, out: Tensor) -> None:
-        """Save this node's own output (kept without a reference cycle)."""
-        if self._location is None:
-            self._location = user_location()
-        self._saved_result = SavedTensor(out, True)
-
-    @property
-    def saved_tensors(self) -> tuple[Any, ...]:
-        """The tensors saved by ``save_for_backward``, checked against in-place changes."""
-        if self._released:
-            _raise_released(self)
-        saved = self._saved
-        return tuple(None if s is None else s.unpack(self) for s in saved)  # type: ignore[union-attr]
-
-    @property
-    def result(self) -> Tensor:
-        """The output saved because the op sets ``save_result``."""
-        if self._released:
-            _raise_released(self)
-        s = self._saved_result
-        if s is None:
-            raise RuntimeError(f"{self._name}: the op's backward reads its result, but forward did not save it")
-        return s.unpack(self)
-
-    def _release(self) -> None:
-        self._saved = None
-        self._saved_result = None
-        self._released = True
-
-    # ------------------------------------------------------------------ hooks
-    def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
-        """Register ``fn(grad_inputs, grad_outputs)`` to run after this node's backward."""
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
-        return RemovableHandle(self._hooks, fn)
-
-    def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
-        """Register ``fn(grad_outputs)`` to run before this node's backward; may return replacements."""
-        return self._add_pre_hook(-1, fn)
-
-    def _add_pre_hook(self, output_nr: int, fn: Callable[..., Any]) -> RemovableHandle:
-        if self._pre_hooks is None:
-            self._pre_hooks = {}
-        hooks = self._pre_hooks.setdefault(output_nr, [])
-        hooks.append(fn)
-        return RemovableHandle(hooks, fn)
-
-    @staticmethod
-    def backward(ctx: Any, *grads: Any) -> Any:
-        raise RuntimeError(f"the derivative for '{ctx._name}' is not implemented")
 
 
 def _raise_released(node: Node) -> None:
@@ -253,8 +258,142 @@ def _raise_released(node: Node) -> None:
     )
 
 
+class Node:
+    """A recorded operation in the autograd graph (``tensor.grad_fn``), as ``torch.autograd.graph.Node``.
+
+    Subclasses implement ``backward(ctx, *grads)``; ``ctx`` is the node itself.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> x = rt.ones(2, requires_grad=True)
+    >>> y = (x * 2).sum()
+    >>> y.grad_fn.name(), y.grad_fn.next_functions[0][0].name()
+    ('SumBackward0', 'MulBackward0')
+    """
+
+    __slots__ = (
+        "next_functions",  # tuple[(Node | None, output_nr)], one per input
+        "_in_meta",  # tuple[(shape, np.dtype) | None], one per input: what its gradient must be
+        "needs_input_grad",  # tuple[bool], one per input
+        "_seq",  # creation number: every input's node has a smaller one
+        "_saved",  # list[SavedTensor | None]; None once released
+        "_saved_result",  # SavedTensor | None: the node's own output (``save_result``)
+        "__dict__",  # per-op attributes saved by forward, and the rare per-node settings below
+        "__weakref__",
+    )
+
+    _name = "Node"
+    # rarely set: class-level defaults, overridden per instance
+    _n_out = 1
+    _out_meta: tuple[Any, ...] | None = None  # ((shape, np.dtype), ...) of multi-output nodes
+    _pre_hooks: dict[int, list[Any]] | None = None  # output_nr -> tensor hooks; -1 -> node pre-hooks
+    _hooks: list[Any] | None = None  # node post-hooks
+    _location: Location | None = None  # where forward saved tensors
+    _trace: str | None = None  # anomaly mode: the forward stack
+    materialize_grads = True
+
+    def _init_node(self, next_functions: tuple[Any, ...], in_meta: tuple[Any, ...], needs: tuple[bool, ...]) -> None:
+        self.next_functions = next_functions
+        self._in_meta = in_meta
+        self.needs_input_grad = needs
+        self._seq = next_seq()
+        self._saved = ()  # type: ignore[assignment]
+        self._saved_result = None
+        if ANOMALY[0]:
+            self._trace = anomaly_trace()
+
+    def name(self) -> str:
+        """The node's name, e.g. ``MulBackward0``."""
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at 0x{id(self):x}>"
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """A dict for user data attached to this node, as ``torch.autograd.graph.Node.metadata``."""
+        d = self.__dict__
+        m = d.get("_metadata")
+        if m is None:
+            m = d["_metadata"] = {}
+        return m  # type: ignore[no-any-return]
+
+    # --------------------------------------------------------- saving tensors
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Save tensors for backward; each remembers its version so in-place changes are caught."""
+        saved = [None if t is None else save_input(t) for t in tensors]
+        self._saved = saved  # type: ignore[assignment]
+        if self._location is None:
+            for s in saved:
+                if s is not None:
+                    self._location = where()
+                    break
+
+    def _save_output(self, out: Tensor) -> None:
+        """Save this node's own output (kept without a reference cycle)."""
+        self._saved_result = save_output(out)
+        if self._location is None:
+            self._location = where()
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The tensors saved by ``save_for_backward``, checked against in-place changes."""
+        saved = self._saved
+        if saved is None:
+            _raise_released(self)
+        return tuple([None if s is None else s.unpack(self) for s in saved])
+
+    @property
+    def result(self) -> Tensor:
+        """The output saved because the op sets ``save_result``."""
+        s = self._saved_result
+        if s is None:
+            if self._saved is None:
+                _raise_released(self)
+            raise RuntimeError(f"{self._name}: the op's backward reads its result, but forward did not save it")
+        return s.unpack(self)
+
+    def _release(self) -> None:
+        """Free the saved tensors (after backward ran without retain_graph)."""
+        if self._saved or self._saved_result is not None:
+            self._saved = None  # type: ignore[assignment]
+            self._saved_result = None
+
+    # ------------------------------------------------------------------ hooks
+    def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """Register ``fn(grad_inputs, grad_outputs)`` to run after this node's backward; it may return
+        replacement ``grad_inputs``."""
+        hooks = self.__dict__.get("_hooks")
+        if hooks is None:
+            hooks = self._hooks = []
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """Register ``fn(grad_outputs)`` to run before this node's backward; it may return replacements."""
+        return self._add_pre_hook(-1, fn)
+
+    def _add_pre_hook(self, output_nr: int, fn: Callable[..., Any]) -> RemovableHandle:
+        pre = self.__dict__.get("_pre_hooks")
+        if pre is None:
+            pre = self._pre_hooks = {}
+        hooks = pre.setdefault(output_nr, [])
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        raise RuntimeError(f"the derivative for '{ctx._name}' is not implemented")
+
+
 class AccumulateGrad(Node):
-    """The sink node of a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+    """The sink node of a leaf tensor: adds the incoming gradient into ``leaf.grad``.
+
+    The first gradient is stored as is (not copied); the next one makes a fresh sum that
+    the leaf owns, and later ones are added into that buffer in place (outside grad mode),
+    so a buffer shared with anything else is never written.
+    """
 
     __slots__ = ("variable",)
     _name = "AccumulateGrad"
@@ -273,28 +412,23 @@ class AccumulateGrad(Node):
             var._grad = old + grad
             var._grad_owned = True
         elif var._grad_owned and old._data.flags.writeable and not old._requires_grad:
-            old._data += grad._data  # safe: this buffer was made by the engine
-            old._bump_version("add_")
+            od = old._data
+            if od.shape == grad._data.shape:
+                od += grad._data  # safe: this buffer was made here and nobody else writes it
+                old._bump_version("add_")
+            else:
+                var._grad = (old + grad).detach()
         else:
-            with _no_grad():
-                var._grad = old + grad
+            var._grad = (old + grad).detach()
             var._grad_owned = True
-        hooks = var._post_acc_hooks
-        if hooks:
-            for h in list(hooks):
-                h(var)
-
-
-def _no_grad() -> Any:
-    from .grad_mode import no_grad
-
-    return no_grad()
 
 
 def register_tensor_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHandle:
     """``t.register_hook``: on a leaf the hook runs before accumulation; else before grad_fn runs."""
     if not t._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if not callable(hook):
+        raise TypeError(f"register_hook expects a callable, got {type(hook).__name__}")
     fn = t._grad_fn
     if fn is None:
         if t._hooks is None:
@@ -306,10 +440,10 @@ def register_tensor_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHand
 
 def register_post_accumulate_hook(t: Tensor, hook: Callable[[Any], None]) -> RemovableHandle:
     """``t.register_post_accumulate_grad_hook``: leaves only."""
-    if t._grad_fn is not None:
-        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     if not t._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if t._grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     if t._post_acc_hooks is None:
         t._post_acc_hooks = []
     t._post_acc_hooks.append(hook)
@@ -317,7 +451,10 @@ def register_post_accumulate_hook(t: Tensor, hook: Callable[[Any], None]) -> Rem
 
 
 class _RetainGradHook:
-    """Stores the gradient flowing into a non-leaf in its ``.grad`` (weakly referenced: no cycle)."""
+    """Stores the gradient flowing into a non-leaf in its ``.grad`` (weakly referenced: no cycle).
+
+    The engine runs it after the tensor's other hooks, as torch does.
+    """
 
     __slots__ = ("ref",)
 
@@ -329,7 +466,7 @@ class _RetainGradHook:
         if t is None:
             return
         if t._grad is None:
-            t._grad = grad.detach().clone() if not GRAD_ENABLED.get() else grad.clone()
+            t._grad = grad.clone() if GRAD_ENABLED.get() else grad.detach().clone()
         else:
             t._grad = t._grad + grad
 

@@ -14,14 +14,24 @@ __all__ = ["Parameter"]
 class Parameter(Tensor):
     """A leaf tensor that is a module parameter (``requires_grad=True`` by default), as ``torch.nn.Parameter``.
 
-    Assigning a ``Parameter`` as a module attribute registers it in ``parameters()``.
+    Assigning a ``Parameter`` as a module attribute registers it in ``parameters()``. The
+    parameter shares memory with ``data`` but is a new leaf of the graph; ``data=None`` gives an
+    empty tensor of the default dtype. Results of ops on a parameter are plain tensors, and
+    ``copy.deepcopy``/pickling copy the data and ``requires_grad`` but not ``.grad``, as torch.
+
+    Parameters
+    ----------
+    data : Tensor, optional
+        The initial value.
+    requires_grad : bool, default True
+        Whether the parameter requires gradients (only floating-point ones can).
 
     Examples
     --------
     >>> import rustytorch as rt
     >>> p = rt.nn.Parameter(rt.zeros(2))
-    >>> p.requires_grad, isinstance(p, rt.Tensor)
-    (True, True)
+    >>> p.requires_grad, isinstance(p, rt.Tensor), type(p * 2).__name__
+    (True, True, 'Tensor')
     """
 
     __slots__ = ()
@@ -36,8 +46,7 @@ class Parameter(Tensor):
             if not isinstance(data, Tensor):
                 raise TypeError(f"Parameter: expected a Tensor, got {type(data).__name__}")
             p = _make(data._data, cls=cls)
-            p._storage = data._get_storage()
-            p._base = data._base
+            p._storage = data._get_storage()  # shares memory with data, but is not a view (as torch)
         if requires_grad:
             p.requires_grad_(True)
         return p  # type: ignore[return-value]
@@ -56,9 +65,7 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]  # type: ignore[no-any-return]
-        p = Parameter(_make(self._data.copy()), self._requires_grad)
-        if self._grad is not None:
-            p._grad = _make(self._grad._data.copy())
+        p = type(self)(_make(self._data.copy()), self._requires_grad)  # torch does not copy .grad
         memo[id(self)] = p
         return p
 

@@ -33,7 +33,9 @@ from .. import _dtype, _parallel
 from .._dtype import _FROM_NP, _PROMOTE, combine_categories, scalar_dtype
 from .._tensor import Tensor, _make, _make_view
 from ..autograd.grad_mode import GRAD_ENABLED
-from ..autograd.node import Node
+from ..autograd.node import ANOMALY as _ANOMALY
+from ..autograd.node import Node, anomaly_trace, register_view
+from ..autograd.node import next_seq as _next_seq
 
 __all__ = [
     "Op",
@@ -355,60 +357,91 @@ def _arr(o: Any) -> np.ndarray:
 
 
 def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
-    edges = []
-    meta = []
-    needs = []
-    for x in inputs:
-        if isinstance(x, Tensor) and x._requires_grad:
-            fn = x._grad_fn
-            if x._base is not None and fn is not None:
-                fn = _refresh_view(x, fn)
-            edges.append((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0))
-            a = x._data
-            meta.append((a.shape, a.dtype))
-            needs.append(True)
-        else:
-            edges.append((None, 0))
-            meta.append(None)
-            needs.append(False)
+    """Run ``cls.forward`` with a fresh node as ``ctx`` and attach the node to the outputs (the hot path)."""
     ctx = _new(cls)
-    ctx._init_node(tuple(edges), tuple(meta), tuple(needs))
+    if len(inputs) == 1:  # the common unary case: the input requires grad (checked by the caller)
+        x = inputs[0]
+        fn = x._grad_fn
+        ctx.next_functions = ((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0),)
+        a = x._data
+        ctx._in_meta = ((a.shape, a.dtype),)
+        ctx.needs_input_grad = _TRUE1
+    else:
+        edges = []
+        meta = []
+        needs = []
+        for x in inputs:
+            if isinstance(x, Tensor) and x._requires_grad:
+                fn = x._grad_fn
+                edges.append((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0))
+                a = x._data
+                meta.append((a.shape, a.dtype))
+                needs.append(True)
+            else:
+                edges.append(_NO_EDGE)
+                meta.append(None)
+                needs.append(False)
+        ctx.next_functions = tuple(edges)
+        ctx._in_meta = tuple(meta)
+        ctx.needs_input_grad = tuple(needs)
+    ctx._seq = _next_seq()
+    ctx._saved = ()  # type: ignore[assignment]
+    ctx._saved_result = None
+    if _ANOMALY[0]:
+        ctx._trace = anomaly_trace()
     out = cls.forward(ctx, *inputs, **params)
-    if out.__class__ is tuple:
-        out = tuple(_arr(o) for o in out)
-        outs = tuple(_make(o) for o in out)
-        ctx._n_out = len(outs)
-        ctx._out_meta = tuple((o.shape, o.dtype) for o in out)
-        for i, t in enumerate(outs):
-            if t._data.dtype.kind == "f" or t._data.dtype.name == "bfloat16":
-                t._requires_grad = True
-                t._grad_fn = ctx
-                t._output_nr = i
-        return outs
-    if out.__class__ is not _ndarray:
+    c = out.__class__
+    if c is tuple:
+        return _record_outputs(ctx, out)
+    if c is not _ndarray:
         out = np.asarray(out)
-    t = _make_view(inputs[0], out) if cls.is_view else _make(out)
-    if out.dtype.kind == "f" or out.dtype.name == "bfloat16":
+    if cls.is_view:
+        t = _make_view(inputs[0], out)
+    else:
+        t = _new(Tensor)
+        t._data = out
+        t._storage = None  # type: ignore[assignment]
+        t._base = None
+        t._grad = None
+        t._grad_owned = False
+        t._acc_ref = None  # type: ignore[assignment]
+        t._hooks = None
+        t._post_acc_hooks = None
+        t._retains_grad = False
+        t._name = None
+    t._output_nr = 0
+    dt = out.dtype
+    if dt.kind == "f" or dt is _BF16:
         t._requires_grad = True
         t._grad_fn = ctx
-        if cls.is_view:
-            ctx._view_base_fn = t._base._grad_fn  # type: ignore[union-attr]  # the base history this view reads
         if cls.save_result:
             ctx._save_output(t)
+        if cls.is_view:
+            register_view(t)
+    else:
+        t._requires_grad = False
+        t._grad_fn = None
     return t
 
 
-def _refresh_view(x: Tensor, fn: Node) -> Node:
-    """A view whose base took new history in place since the view was made reads that new history."""
-    base_fn = fn.__dict__.get("_view_base_fn", _UNSET)
-    if base_fn is _UNSET or base_fn is x._base._grad_fn:  # type: ignore[union-attr]
-        return fn
-    from .inplace_graph import refresh_view
+def _record_outputs(ctx: Op, out: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    """Multi-output forward: every floating output gets ``ctx`` as grad_fn (with its output number)."""
+    arrs = tuple(_arr(o) for o in out)
+    outs = tuple(_make(o) for o in arrs)
+    ctx._n_out = len(outs)
+    ctx._out_meta = tuple((o.shape, o.dtype) for o in arrs)
+    for i, t in enumerate(outs):
+        dt = t._data.dtype
+        if dt.kind == "f" or dt is _BF16:
+            t._requires_grad = True
+            t._grad_fn = ctx
+            t._output_nr = i
+    return outs
 
-    return refresh_view(x)
 
-
-_UNSET = object()
+_TRUE1 = (True,)
+_NO_EDGE = (None, 0)
+_BF16 = _dtype.bfloat16._np
 
 
 # ------------------------------------------------------------------ promotion

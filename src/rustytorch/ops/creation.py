@@ -1,4 +1,10 @@
-"""Creation functions: ``tensor``, ``zeros``, ``ones``, ``full``, ``empty``, ``arange``, NumPy interop."""
+"""Creation functions: ``tensor``, ``as_tensor``, ``from_numpy``, ``zeros`` / ``ones`` / ``empty`` / ``full``
+(+ ``_like`` and ``Tensor.new_*``) and torch's dtype inference. ``arange``, ``linspace``, ``logspace``,
+``eye``, ``diag``, ``diag_embed`` and ``meshgrid`` are in ``ops.creation_ranges`` (exported from here).
+
+Keyword arguments follow torch (``dtype=``, ``device=`` - only the CPU -, ``requires_grad=``,
+``out=``, ``layout=``/``pin_memory=``/``memory_format=`` accepted and ignored).
+"""
 
 from __future__ import annotations
 
@@ -8,126 +14,242 @@ import numpy as np
 
 from .. import _dtype
 from .._dtype import get_default_dtype, to_dtype
-from .._tensor import Tensor, _make, device
+from .._tensor import Size, Tensor, _make, device
 from ._registry import register
-from .movement import parse_shape
+from .movement_layout import parse_shape
 
 __all__ = [
-    "tensor",
-    "as_tensor",
-    "from_numpy",
-    "zeros",
-    "ones",
-    "empty",
-    "full",
-    "zeros_like",
-    "ones_like",
-    "empty_like",
-    "full_like",
-    "arange",
-]
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+    "full_like", "arange", "linspace", "logspace", "eye", "diag", "diag_embed", "meshgrid",
+]  # fmt: skip
+
+_py_bool, _py_int, _py_float = bool, int, float
 
 
-def _infer_array(data: Any) -> np.ndarray:
-    """torch.tensor's dtype inference: Python floats -> default dtype, ints -> int64, bools -> bool."""
+def _cast(a: np.ndarray, dt: np.dtype[Any]) -> np.ndarray:
+    """``a.astype(dt)`` with C casting semantics and no NumPy warnings (1e300 -> inf in float32, as torch)."""
+    if a.dtype == dt:
+        return a
+    with np.errstate(all="ignore"):
+        return a.astype(dt)
+
+
+# ------------------------------------------------------------------ dtype inference of torch.tensor(data)
+def _scan(data: Any, found: list[Any]) -> None:
+    """Collect the leaf element types (or dtypes of tensors/arrays) of nested sequences."""
+    types = set(map(type, data))
+    for t in types:
+        if t is list or t is tuple:
+            for v in data:
+                if type(v) is t:
+                    _scan(v, found)
+        elif issubclass(t, Tensor):
+            found.extend({v.dtype for v in data if type(v) is t})
+        elif t is np.ndarray:
+            found.extend({_dtype.from_numpy_dtype(v.dtype) for v in data if type(v) is t})
+        else:
+            found.append(t)
+
+
+def _leaf_dtype(t: Any) -> _dtype.dtype:
+    if isinstance(t, _dtype.dtype):
+        return t
+    if t is _py_float:
+        return get_default_dtype()
+    if t is _py_bool:
+        return _dtype.bool
+    if t is _py_int:
+        return _dtype.int64
+    if isinstance(t, type) and issubclass(t, np.generic):
+        return _dtype.from_numpy_dtype(t)
+    if t is str or t is bytes:
+        raise ValueError(f"tensor(): too many dimensions '{t.__name__}' (strings are not numbers)")
+    if t is complex:
+        raise TypeError("tensor(): complex numbers are not supported by rustytorch")
+    raise RuntimeError(f"tensor(): Could not infer dtype of {getattr(t, '__name__', t)}")
+
+
+def infer_dtype(data: Any) -> _dtype.dtype:
+    """torch's dtype of ``tensor(data)``: Python floats -> default dtype, ints -> int64, bools -> bool, NumPy
+    scalars/arrays and tensors -> theirs; a sequence promotes its elements' dtypes (``promote_types``)."""
+    if isinstance(data, list | tuple):
+        if not data:
+            return get_default_dtype()
+        found: list[Any] = []
+        _scan(data, found)
+        if not found:  # only empty sublists
+            return get_default_dtype()
+        d = _leaf_dtype(found[0])
+        for t in found[1:]:
+            d = _dtype._PROMOTE[d, _leaf_dtype(t)]
+        return d
     if isinstance(data, Tensor):
-        return data._data.copy()
+        return data.dtype
     if isinstance(data, np.ndarray):
-        _dtype.from_numpy_dtype(data.dtype)
-        return data.copy()
-    if isinstance(data, np.generic):
-        return np.array(data)
-    if isinstance(data, list | tuple) and _has_tensor(data):
-        data = _tensors_to_lists(data)
-    try:
-        a = np.array(data)
-    except ValueError as e:
-        raise ValueError(f"tensor: expected a sequence of equal-length sequences of numbers ({e})") from None
-    k = a.dtype.kind
-    if k == "f":
-        return a.astype(get_default_dtype().np) if _from_py_floats(data) else a
-    if k in "iub":
-        return a if k != "u" or a.dtype != np.uint64 else a.astype(np.int64)
-    if k == "O" or k == "U" or k == "S":
-        raise TypeError(f"tensor: can't build a tensor from {type(data).__name__} of {a.dtype} elements; expected numbers")
-    if k == "c":
-        raise TypeError("tensor: complex numbers are not supported by rustytorch")
-    return a
+        return _dtype.from_numpy_dtype(data.dtype)
+    return _leaf_dtype(type(data))
+
+
+def _ragged_error(data: Any) -> Exception:
+    """torch's error for nested sequences that are not rectangular (sizes come from the first elements)."""
+    sizes = []
+    x = data
+    while isinstance(x, list | tuple) or (isinstance(x, np.ndarray) and x.ndim):
+        sizes.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+
+    def walk(x: Any, dim: int) -> Exception | None:
+        if dim == len(sizes):
+            if isinstance(x, list | tuple):
+                return TypeError(f"tensor(): expected a number at dim {dim}, got a {type(x).__name__}")
+            return None
+        if not isinstance(x, list | tuple | np.ndarray):
+            return TypeError(f"tensor(): expected a sequence at dim {dim}, got {type(x).__name__} ({x!r})")
+        if len(x) != sizes[dim]:
+            return ValueError(f"tensor(): expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})")
+        for v in x:
+            e = walk(v, dim + 1)
+            if e is not None:
+                return e
+        return None
+
+    return walk(data, 0) or ValueError("tensor(): an integer does not fit in int64 (Overflow when unpacking long long)")
+
+
+def _unwrap(x: Any) -> Any:
+    """Tensors inside nested lists -> their arrays (0-d tensors are scalars, as in torch)."""
+    if isinstance(x, Tensor):
+        if x._data.ndim:
+            raise TypeError(
+                f"tensor(): only 0-d tensors can be elements of a list, got one of shape {list(x.shape)} "
+                "(use rt.stack to join tensors)"
+            )
+        return x._data
+    if isinstance(x, list | tuple):
+        return [_unwrap(v) for v in x]
+    return x
 
 
 def _has_tensor(x: Any) -> bool:
     if isinstance(x, Tensor):
         return True
     if isinstance(x, list | tuple):
-        return any(_has_tensor(v) for v in x)
+        return any(map(_has_tensor, x))
     return False
 
 
-def _tensors_to_lists(x: Any) -> Any:
-    if isinstance(x, Tensor):
-        return x._data.astype(np.float64).tolist() if x._data.dtype.kind == "f" else x.tolist()
-    if isinstance(x, list | tuple):
-        return [_tensors_to_lists(v) for v in x]
-    return x
-
-
-def _from_py_floats(data: Any) -> bool:
-    """Whether the float elements came from Python floats (not NumPy float64 scalars)."""
-    while isinstance(data, list | tuple) and data:
-        data = data[0]
-    return not isinstance(data, np.floating) or isinstance(data, float)
+def _data_array(data: Any, dtype: Any) -> np.ndarray:
+    """A fresh array of ``data`` in torch's inferred dtype (or ``dtype``)."""
+    if isinstance(data, Tensor):
+        a = data._data
+        return _cast(a, to_dtype(dtype).np) if dtype is not None else a.copy()
+    if isinstance(data, np.ndarray):
+        d = _dtype.from_numpy_dtype(data.dtype) if dtype is None else to_dtype(dtype)
+        return np.array(data, dtype=d.np) if data.dtype == d.np else _cast(data, d.np)
+    if data is None:
+        raise RuntimeError("tensor(): Could not infer dtype of NoneType")
+    if isinstance(data, str | bytes | dict | set):
+        raise TypeError(f"tensor(): invalid data type '{type(data).__name__}'")
+    if not isinstance(data, list | tuple | np.generic | _py_bool | _py_int | _py_float) and hasattr(data, "__array__"):
+        return _data_array(np.asarray(data), dtype)  # array-likes (torch tensors, ...)
+    target = infer_dtype(data)
+    d = target if dtype is None else to_dtype(dtype)
+    if isinstance(data, list | tuple):
+        if _has_tensor(data):
+            data = _unwrap(data)
+        try:
+            a = np.array(data)
+        except (ValueError, TypeError):
+            raise _ragged_error(data) from None
+        if a.dtype == object:
+            raise _ragged_error(data)
+        if a.dtype.kind == "u" and a.dtype.itemsize == 8:
+            raise ValueError("tensor(): an integer does not fit in int64 (Overflow when unpacking long long)")
+        return np.array(_cast(a, d.np), copy=False) if a.dtype != d.np else a
+    # a scalar
+    if d._cat == 1 and isinstance(data, _py_int | np.integer) and not isinstance(data, _py_bool):
+        info = np.iinfo(d.np)
+        if not info.min <= int(data) <= info.max:
+            raise RuntimeError(f"tensor(): value {data} cannot be converted to type {d.name} without overflow")
+    return _cast(np.array(data), d.np)
 
 
 def _finish(a: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     if dtype is not None:
-        dt = to_dtype(dtype).np
-        if a.dtype != dt:
-            a = a.astype(dt)
+        a = _cast(a, to_dtype(dtype).np)
     t = _make(a)
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
+def _check_device(dev: Any) -> None:
+    if dev is not None:
+        device(dev)
+
+
 @register(method=False)
-def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    """A new tensor with a copy of ``data`` (nested lists, scalars, NumPy arrays or tensors), as ``torch.tensor``.
+def tensor(
+    data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested sequences, numbers, NumPy arrays, tensors), as ``torch.tensor``.
+
+    The dtype is torch's: Python floats give the default dtype, ints int64, bools bool, NumPy
+    scalars and arrays keep theirs, and mixed elements promote (``[1, 2.5]`` is float32).
+    Ragged nested lists raise ValueError.
 
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.tensor([[1, 2], [3, 4]]).dtype, rt.tensor([1.5]).dtype, rt.tensor(True).dtype
-    (rustytorch.int64, rustytorch.float32, rustytorch.bool)
+    >>> rt.tensor([[1, 2], [3, 4]]).dtype, rt.tensor([1, 2.5]).dtype, rt.tensor([True, 1]).dtype
+    (rustytorch.int64, rustytorch.float32, rustytorch.int64)
+    >>> rt.tensor([1.5, 2], dtype=rt.int32)
+    tensor([1, 2], dtype=rustytorch.int32)
     """
     _check_device(device)
-    return _finish(_infer_array(data), dtype, requires_grad)
+    return _finish(_data_array(data, dtype), None, requires_grad)
 
 
 def _tensor_ctor(cls: type, *args: Any, **kwargs: Any) -> Tensor:
-    """``rt.Tensor(data)`` (default float dtype) or ``rt.Tensor(2, 3)`` (uninitialised)."""
-    if len(args) == 1 and isinstance(args[0], list | tuple | np.ndarray | Tensor):
-        a = _infer_array(args[0]).astype(get_default_dtype().np)
-    else:
-        a = np.empty(parse_shape(args), dtype=get_default_dtype().np)
-    return _make(a, cls=cls)
+    """The legacy ``rt.Tensor(...)`` constructor: ``Tensor(data)`` (default float dtype), ``Tensor(2, 3)`` or
+    ``Tensor(rt.Size([2, 3]))`` (uninitialised), ``Tensor(tensor)`` (an alias of it), as ``torch.Tensor``."""
+    if kwargs.keys() - {"device"}:
+        raise TypeError(f"Tensor(): unexpected keyword arguments {sorted(kwargs.keys() - {'device'})}")
+    _check_device(kwargs.get("device"))
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        src = args[0]
+        t = _make(src._data, cls=cls)
+        t._storage = src._get_storage()
+        t._base = src._base
+        return t
+    if len(args) == 1 and not isinstance(args[0], Size) and isinstance(args[0], list | tuple | np.ndarray):
+        return _make(_data_array(args[0], get_default_dtype()), cls=cls)
+    if len(args) == 1 and isinstance(args[0], float | np.floating):
+        raise TypeError(f"Tensor(): data must be a sequence (got {type(args[0]).__name__})")
+    shape = _shape(args, "Tensor")
+    return _make(np.empty(shape, dtype=get_default_dtype().np), cls=cls)
 
 
 @register(method=False)
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
-    """``data`` as a tensor, sharing memory with a tensor or NumPy array when no conversion is needed.
+    """``data`` as a tensor, sharing memory with a tensor or NumPy array when no dtype conversion is needed.
 
     Examples
     --------
     >>> import numpy as np, rustytorch as rt
     >>> a = np.zeros(2); t = rt.as_tensor(a); a[0] = 3; t.tolist()
     [3.0, 0.0]
+    >>> rt.as_tensor(a, dtype=rt.float32).dtype
+    rustytorch.float32
     """
     _check_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
+        return data if dtype is None or to_dtype(dtype) is data.dtype else data.to(to_dtype(dtype))  # type: ignore[no-any-return]
     if isinstance(data, np.ndarray):
         t = from_numpy(data)
-        return t if dtype is None else t.to(dtype)
+        return t if dtype is None or to_dtype(dtype) is t.dtype else _make(_cast(data, to_dtype(dtype).np))
     return tensor(data, dtype=dtype)
 
 
@@ -147,88 +269,153 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     if any(s < 0 for s in ndarray.strides):
         raise ValueError(
             "At least one stride in the given numpy array is negative, and tensors with negative strides are not "
-            "currently supported. (You can probably work around this by making a copy of your array  with array.copy().) "
+            "currently supported. (You can probably work around this by making a copy of your array  with "
+            "array.copy().) "
         )
+    if not ndarray.dtype.isnative:
+        raise TypeError(f"from_numpy: can't convert a non-native byte order array (dtype {ndarray.dtype.str})")
     return _make(ndarray)
 
 
-def _check_device(dev: Any) -> None:
-    if dev is not None:
-        device(dev)
-
-
-def _shape_dtype(size: tuple[Any, ...], dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype[Any]]:
+# ------------------------------------------------------------------ filled tensors
+def _shape(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
     shape = parse_shape(size)
     if any(s < 0 for s in shape):
         raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
-    return shape, (get_default_dtype() if dtype is None else to_dtype(dtype)).np
+    return shape
+
+
+def _shape_dtype(size: tuple[Any, ...], dtype: Any, op: str) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    return _shape(size, op), (get_default_dtype() if dtype is None else to_dtype(dtype)).np
+
+
+def _out(res: Tensor, out: Any, op: str) -> Tensor:
+    if out is None:
+        return res
+    from ._pointwise import to_out
+
+    return to_out(out, res, op)
 
 
 def _creator(name: str, np_fn: Any, doc: str) -> Any:
-    def fn(*size: Any, out: Any = None, dtype: Any = None, layout: Any = None, device: Any = None,
-           requires_grad: bool = False, pin_memory: bool = False, memory_format: Any = None) -> Tensor:
+    def fn(
+        *size: Any,
+        out: Any = None,
+        dtype: Any = None,
+        layout: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        pin_memory: bool = False,
+        memory_format: Any = None,
+    ) -> Tensor:
         _check_device(device)
         shape, dt = _shape_dtype(size, dtype, name)
-        return _finish(np_fn(shape, dtype=dt), None, requires_grad)
+        return _out(_finish(np_fn(shape, dtype=dt), None, requires_grad), out, name)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return register(fn, method=False)
 
 
-zeros = _creator("zeros", np.zeros, """A tensor filled with 0, as ``torch.zeros``.
+zeros = _creator(
+    "zeros",
+    np.zeros,
+    """A tensor filled with 0 (``zeros(2, 3)`` or ``zeros((2, 3))``), as ``torch.zeros``.
 
     Examples
     --------
     >>> import rustytorch as rt
     >>> rt.zeros(2, 3).shape, rt.zeros((2,), dtype=rt.int64)
     (rustytorch.Size([2, 3]), tensor([0, 0]))
-    """)
-ones = _creator("ones", np.ones, """A tensor filled with 1, as ``torch.ones``.
+    """,
+)
+ones = _creator(
+    "ones",
+    np.ones,
+    """A tensor filled with 1, as ``torch.ones``.
 
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.ones(2)
-    tensor([1., 1.])
-    """)
-empty = _creator("empty", np.empty, """An uninitialised tensor, as ``torch.empty``.
+    >>> rt.ones(2), rt.ones(1, requires_grad=True)
+    (tensor([1., 1.]), tensor([1.], requires_grad=True))
+    """,
+)
+empty = _creator(
+    "empty",
+    np.empty,
+    """An uninitialised tensor, as ``torch.empty``.
 
     Examples
     --------
     >>> import rustytorch as rt
     >>> rt.empty(2, 3).shape
     rustytorch.Size([2, 3])
-    """)
+    """,
+)
+
+
+def _fill_value(fill_value: Any) -> Any:
+    return fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+
+
+def _full_array(shape: tuple[int, ...], fill_value: Any, dt: np.dtype[Any]) -> np.ndarray:
+    a = np.empty(shape, dtype=dt)
+    with np.errstate(all="ignore"):
+        a[...] = np.array(fill_value).astype(dt) if not isinstance(fill_value, np.ndarray) else fill_value
+    return a
 
 
 @register(method=False)
-def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
-    """A tensor filled with ``fill_value``; the dtype is inferred from it as torch does.
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    out: Any = None,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``; the dtype is inferred from it as torch does.
 
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.full((2,), 7), rt.full((2,), 0.5)
-    (tensor([7, 7]), tensor([0.5000, 0.5000]))
+    >>> rt.full((2,), 7), rt.full((2,), 0.5), rt.full((1,), True)
+    (tensor([7, 7]), tensor([0.5000, 0.5000]), tensor([True]))
     """
     _check_device(device)
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
+    fill_value = _fill_value(fill_value)
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
     shape, dt = _shape_dtype((size,) if isinstance(size, int) else tuple(size), dtype, "full")
-    return _finish(np.full(shape, fill_value, dtype=dt), None, requires_grad)
+    return _out(_finish(_full_array(shape, fill_value, dt), None, requires_grad), out, "full")
+
+
+def _like_dtype(op: str, input: Any, dtype: Any) -> np.dtype[Any]:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input._data.dtype if dtype is None else to_dtype(dtype).np
 
 
 def _like(name: str, np_fn: Any) -> Any:
-    def fn(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None, requires_grad: bool = False,
-           memory_format: Any = None) -> Tensor:
-        dt = input._data.dtype if dtype is None else to_dtype(dtype).np
+    def fn(
+        input: Tensor,
+        *,
+        dtype: Any = None,
+        layout: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        memory_format: Any = None,
+    ) -> Tensor:
+        _check_device(device)
+        dt = _like_dtype(name, input, dtype)
         return _finish(np_fn(input._data.shape, dtype=dt), None, requires_grad)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"""A tensor like ``input`` (same shape and dtype unless given) made by ``{name[:-5]}``.
+    fn.__doc__ = f"""A tensor of ``input``'s shape and dtype (unless ``dtype=``) made as ``{name[:-5]}``, as torch.
 
     Examples
     --------
@@ -245,42 +432,146 @@ empty_like = _like("empty_like", np.empty)
 
 
 @register(method=False)
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-              memory_format: Any = None) -> Tensor:
-    """A tensor of ``input``'s shape (and dtype unless given) filled with ``fill_value``.
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    memory_format: Any = None,
+) -> Tensor:
+    """A tensor of ``input``'s shape (and dtype unless given) filled with ``fill_value``, as ``torch.full_like``.
 
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.full_like(rt.zeros(2), 3)
-    tensor([3., 3.])
-    """
-    dt = input._data.dtype if dtype is None else to_dtype(dtype).np
-    return _finish(np.full(input._data.shape, fill_value, dtype=dt), None, requires_grad)
-
-
-@register(method=False)
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False, out: Any = None) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless an argument is a float, as ``torch.arange``.
-
-    Examples
-    --------
-    >>> import rustytorch as rt
-    >>> rt.arange(4), rt.arange(0, 1, 0.25)
-    (tensor([0, 1, 2, 3]), tensor([0.0000, 0.2500, 0.5000, 0.7500]))
+    >>> rt.full_like(rt.zeros(2), 3), rt.full_like(rt.zeros(2, dtype=rt.int64), 2.7)
+    (tensor([3., 3.]), tensor([2, 2]))
     """
     _check_device(device)
-    if end is None:
-        start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if vals[2] == 0:
-        raise RuntimeError("arange: step must be nonzero")
-    if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign (start={vals[0]}, end={vals[1]}, step={vals[2]})")
-    if dtype is None:
-        dtype = get_default_dtype() if any(isinstance(v, float) for v in vals) else _dtype.int64
-    dt = to_dtype(dtype).np
-    n = max(0, int(np.ceil((vals[1] - vals[0]) / vals[2])))
-    a = (vals[0] + np.arange(n, dtype=np.float64 if dt.kind == "f" else np.int64) * vals[2]).astype(dt)
-    return _finish(a, None, requires_grad)
+    dt = _like_dtype("full_like", input, dtype)
+    return _finish(_full_array(input._data.shape, _fill_value(fill_value), dt), None, requires_grad)
+
+
+# ------------------------------------------------------------------ Tensor.new_*
+def _new_dtype(self: Tensor, dtype: Any) -> np.dtype[Any]:
+    return self._data.dtype if dtype is None else to_dtype(dtype).np
+
+
+@register
+def new_zeros(
+    self: Tensor,
+    *size: Any,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """Zeros of shape ``size`` with this tensor's dtype (unless given), as ``Tensor.new_zeros``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.tensor([1], dtype=rt.int32).new_zeros(2, 2)
+    tensor([[0, 0],
+            [0, 0]], dtype=rustytorch.int32)
+    """
+    _check_device(device)
+    return _finish(np.zeros(_shape(size, "new_zeros"), dtype=_new_dtype(self, dtype)), None, requires_grad)
+
+
+@register
+def new_ones(
+    self: Tensor,
+    *size: Any,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """Ones of shape ``size`` with this tensor's dtype (unless given), as ``Tensor.new_ones``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.zeros(1, dtype=rt.float64).new_ones((2,))
+    tensor([1., 1.], dtype=rustytorch.float64)
+    """
+    _check_device(device)
+    return _finish(np.ones(_shape(size, "new_ones"), dtype=_new_dtype(self, dtype)), None, requires_grad)
+
+
+@register
+def new_empty(
+    self: Tensor,
+    *size: Any,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """An uninitialised tensor of shape ``size`` with this tensor's dtype (unless given), as ``Tensor.new_empty``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.zeros(1, dtype=rt.int16).new_empty(3).dtype
+    rustytorch.int16
+    """
+    _check_device(device)
+    return _finish(np.empty(_shape(size, "new_empty"), dtype=_new_dtype(self, dtype)), None, requires_grad)
+
+
+@register
+def new_full(
+    self: Tensor,
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    layout: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``, with this tensor's dtype (unless given).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.zeros(1, dtype=rt.int64).new_full((2,), 3.7)
+    tensor([3, 3])
+    """
+    _check_device(device)
+    shape = _shape((size,) if isinstance(size, int) else tuple(size), "new_full")
+    return _finish(_full_array(shape, _fill_value(fill_value), _new_dtype(self, dtype)), None, requires_grad)
+
+
+@register
+def new_tensor(
+    self: Tensor,
+    data: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:
+    """A copy of ``data`` as a tensor with this tensor's dtype (unless given), as ``Tensor.new_tensor``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.zeros(1, dtype=rt.float64).new_tensor([1, 2])
+    tensor([1., 2.], dtype=rustytorch.float64)
+    """
+    _check_device(device)
+    return _finish(_data_array(data, self.dtype if dtype is None else dtype), None, requires_grad)
+
+
+from .creation_ranges import arange, diag, diag_embed, eye, linspace, logspace, meshgrid  # noqa: E402
