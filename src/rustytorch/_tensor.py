@@ -400,28 +400,51 @@ class Tensor(_MethodsBase):
         return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} elements is ambiguous")
+        n = self._data.size
+        if n != 1:
+            what = "no values" if n == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous (shape {list(self._data.shape)})")
         return bool(self._data.reshape(()))
 
+    def _scalar(self, op: str) -> Any:
+        if self._data.size != 1:
+            raise ValueError(
+                f"{op}: only one element tensors can be converted to Python scalars (got {self._data.size} elements)"
+            )
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        if self._requires_grad:  # torch warns here (not in item() or int())
+            import warnings
+
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                "Consider using tensor.detach() first.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int"))
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index (got {self.dtype!r} with "
+                f"{self._data.size} elements)"
+            )
         return int(self._data.reshape(()))
 
     def __complex__(self) -> complex:
         return complex(self.item())
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0:
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+        return str(self)
 
     def __hash__(self) -> int:
         return id(self)
@@ -444,7 +467,9 @@ class Tensor(_MethodsBase):
         """
         a = self._data
         if a.size != 1:
-            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+            raise RuntimeError(f"item: a Tensor with {a.size} elements cannot be converted to Scalar")
+        if a.dtype.name == "bfloat16":
+            return float(a.reshape(()).astype(np.float32))
         return a.reshape(()).item()
 
     def tolist(self) -> Any:
@@ -478,8 +503,11 @@ class Tensor(_MethodsBase):
         return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The elements as an ndarray (shared unless ``dtype`` differs or ``copy=True``), NumPy's protocol."""
         a = self.numpy()
-        if dtype is not None and a.dtype != dtype:
+        if dtype is not None and a.dtype != np.dtype(dtype):
+            if copy is False:
+                raise ValueError(f"Unable to avoid copy while creating an array as requested ({a.dtype} -> {dtype})")
             return a.astype(dtype)
         if copy:
             return a.copy()
@@ -487,13 +515,32 @@ class Tensor(_MethodsBase):
 
     __array_ufunc__ = None  # NumPy defers to Tensor's reflected operators: ndarray + Tensor -> Tensor
 
+    def _layout(self) -> tuple[UntypedStorage, int, tuple[int, ...], tuple[int, ...]] | None:
+        """(storage, byte offset, shape, byte strides) of this view of its storage; None if it lies outside."""
+        st = self._get_storage()
+        a = self._data
+        off = data_ptr(a) - st.data_ptr()
+        lo = hi = off
+        for n, s in zip(a.shape, a.strides, strict=True):
+            if n == 0:
+                return st, 0, a.shape, a.strides
+            lo, hi = (lo + (n - 1) * s, hi) if s < 0 else (lo, hi + (n - 1) * s)
+        if lo < 0 or hi + a.itemsize > st._buf.nbytes:
+            return None
+        return st, off, a.shape, a.strides
+
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        return (_rebuild, (np.ascontiguousarray(self._data).copy(), self._requires_grad))
+        # as torch: the storage is pickled once per pickle (views stay views of one memory block, with their
+        # strides); dtype, shape and requires_grad round-trip; .grad and the graph do not
+        lay = self._layout()
+        if lay is None:
+            return (_rebuild, (np.ascontiguousarray(self._data).copy(), self._requires_grad))
+        st, off, shape, strides = lay
+        return (_rebuild_view, (st, self.dtype, off, shape, strides, self._requires_grad, type(self)))
 
     def __copy__(self) -> Tensor:
-        if self._grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the copy protocol")
-        t = _make(self._data)
+        # as torch's copy.copy (through __reduce_ex__): a new leaf sharing the storage, requires_grad kept, no .grad
+        t = _make(self._data, cls=type(self))
         t._storage = self._get_storage()
         t._base = self._base
         t._requires_grad = self._requires_grad
@@ -501,10 +548,25 @@ class Tensor(_MethodsBase):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self._grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the "
+                "moment. If you were attempting to deepcopy a module, this may be because of a "
+                "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
+            )
         if id(self) in memo:
             return memo[id(self)]  # type: ignore[no-any-return]
-        t = _make(self._data.copy(), cls=type(self))
+        lay = self._layout()
+        if lay is None:
+            t = _make(self._data.copy(), cls=type(self))
+        else:  # one copy of each storage per deepcopy call: views deep-copied together stay views of one block
+            st, off, shape, strides = lay
+            new_st = memo.get(id(st))
+            if new_st is None:
+                new_st = memo[id(st)] = UntypedStorage(st._buf.copy())
+                memo.setdefault(id(memo), []).append(st)  # keep st alive while its id is a memo key
+            t = _make(np.ndarray(shape, self._data.dtype, buffer=new_st._buf, offset=off, strides=strides),
+                      cls=type(self))  # fmt: skip
+            t._storage = new_st
         t._requires_grad = self._requires_grad
         if self._grad is not None:
             t._grad = self._grad.__deepcopy__(memo)
@@ -621,6 +683,21 @@ class Tensor(_MethodsBase):
 
 def _rebuild(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = _make(data)
+    if requires_grad:
+        t.requires_grad_()
+    return t
+
+
+def _rebuild_view(
+    storage: UntypedStorage, dt: _DType, offset: int, shape: tuple[int, ...], strides: tuple[int, ...],
+    requires_grad: bool, cls: type = Tensor,
+) -> Tensor:  # fmt: skip
+    """Unpickle a tensor: a view (offset, shape, byte strides) of an unpickled storage shared by its views."""
+    buf = storage._buf
+    if not buf.flags.writeable:  # NumPy unpickles a read-only (e.g. expanded) block as read-only: own a copy
+        buf = storage._buf = buf.copy()
+    t = _make(np.ndarray(shape, dt.np, buffer=buf, offset=offset, strides=strides), cls=cls)
+    t._storage = storage
     if requires_grad:
         t.requires_grad_()
     return t

@@ -221,7 +221,7 @@ class OneCycleLR(LRScheduler):
     >>> import rustytorch as rt
     >>> opt = rt.optim.SGD([rt.nn.Parameter(rt.zeros(1))], lr=0.1, momentum=0.9)
     >>> s = rt.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
-    >>> s.get_last_lr()
+    >>> [round(lr, 6) for lr in s.get_last_lr()]
     [0.04]
     """
 
