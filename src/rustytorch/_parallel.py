@@ -1,38 +1,101 @@
-"""Thread pool for large elementwise ops and reductions (placeholder API: runs serially for now).
+"""Thread pool for large elementwise ops and reductions (the role Rayon plays in a Rust tensor library).
 
-NumPy releases the GIL inside its loops, so chunks of one large op run in parallel on a
-thread pool. The API the ops call is fixed; the pool behind it is filled in separately.
+NumPy releases the GIL inside its ufunc loops, so the chunks of one large op run at the same time
+on several cores. The calling thread takes part: it queues one job per helper thread, works through
+the chunks itself, and waits only for chunks that a helper has already started. Each helper runs
+in a copy of the caller's ``contextvars`` context, so NumPy's ``errstate`` (and rustytorch's grad
+mode) are the caller's.
+
+Elementwise results are bit-identical to the single-threaded call: every output element is computed
+by the same NumPy loop from the same inputs, and the output has the layout NumPy would give it.
+Reductions are deterministic: the partition of a reduced axis depends on the array's shape only
+(never on the thread count or on timing) and the partial results are combined in a fixed order.
+
+Thresholds (``MIN_ELEMENTS``, ``MIN_REDUCE``) were measured with ``benchmarks/threshold.py``.
 """
 
 from __future__ import annotations
 
+import contextvars
+import math
 import os
+import threading
+from collections.abc import Callable, Sequence
+from queue import SimpleQueue
 from typing import Any
 
 import numpy as np
 
-__all__ = ["set_num_threads", "get_num_threads", "unary", "binary"]
+__all__ = ["set_num_threads", "get_num_threads", "unary", "binary", "reduce", "MIN_ELEMENTS", "MIN_REDUCE"]
 
-_num_threads = os.cpu_count() or 1
+#: elementwise ops with an output of at least this many elements are split over threads
+MIN_ELEMENTS = 1 << 17
+#: reductions of at least this many elements are partitioned (whatever the thread count)
+MIN_REDUCE = 1 << 17
+#: a reduced axis is cut in at most this many blocks (fixed: the partition never depends on threads)
+REDUCE_BLOCKS = 8
+_CHUNKS_PER_THREAD = 2  # a few more chunks than threads balance the load on a busy machine
+_MIN_CHUNK = 1 << 14  # elements: smaller chunks cost more in calls than they save
+_ALIGN = 64  # chunk boundaries of flat arrays fall on multiples of this many elements
+
+_ndarray = np.ndarray
+_ufunc = np.ufunc
+_SCALARS = (int, float, bool, complex, np.generic)
+_ELEMENTWISE_KW = frozenset(("dtype", "casting", "signature"))
+
+
+def _default_threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+_num_threads = _default_threads()
 
 
 def set_num_threads(n: int) -> None:
     """Set the number of threads large ops use, as ``torch.set_num_threads``.
 
+    The calling thread counts as one of them: with ``n`` threads, up to ``n - 1`` helper threads
+    work alongside it. ``1`` runs everything on the calling thread. Reductions give identical
+    results for every thread count.
+
+    Parameters
+    ----------
+    n : int
+        A positive number of threads.
+
+    Raises
+    ------
+    RuntimeError
+        If ``n`` is not an int (bools included) or is not positive, as torch.
+
     Examples
     --------
     >>> import rustytorch as rt
-    >>> rt.set_num_threads(2); rt.get_num_threads()
-    2
+    >>> before = rt.get_num_threads()
+    >>> rt.set_num_threads(1); rt.get_num_threads()
+    1
+    >>> rt.set_num_threads(before)
     """
     global _num_threads
-    if int(n) < 1:
-        raise ValueError(f"set_num_threads: expected a positive number of threads, got {n}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
     _num_threads = int(n)
 
 
 def get_num_threads() -> int:
-    """The number of threads large ops use (default: the number of cores).
+    """The number of threads large ops use, as ``torch.get_num_threads``.
+
+    The default is the number of cores this process may run on.
+
+    Returns
+    -------
+    int
+        The current thread count (at least 1).
 
     Examples
     --------
@@ -43,16 +106,378 @@ def get_num_threads() -> int:
     return _num_threads
 
 
+# ------------------------------------------------------------------ the pool
+class _Job:
+    """One op's chunks, claimed one at a time by the caller and by helper threads."""
+
+    __slots__ = ("fn", "chunks", "left", "lock", "done", "error")
+
+    def __init__(self, fn: Callable[[int], Any], n: int) -> None:
+        self.fn = fn
+        self.chunks = iter(range(n))  # next() on a range iterator is atomic under the GIL
+        self.left = n
+        self.lock = threading.Lock()
+        self.done = threading.Lock()
+        self.done.acquire()  # released by whoever finishes the last chunk
+        self.error: BaseException | None = None
+
+    def work(self) -> None:
+        fn = self.fn
+        for i in self.chunks:
+            try:
+                fn(i)
+            except BaseException as e:  # re-raised in the calling thread
+                if self.error is None:
+                    self.error = e
+            with self.lock:
+                self.left -= 1
+                last = self.left == 0
+            if last:
+                self.done.release()
+
+
+_tasks: SimpleQueue[tuple[contextvars.Context, _Job]] = SimpleQueue()
+_workers: list[threading.Thread] = []
+_start_lock = threading.Lock()
+
+
+def _worker(tasks: SimpleQueue[tuple[contextvars.Context, _Job]]) -> None:
+    get = tasks.get
+    while True:
+        ctx, job = get()
+        ctx.run(job.work)
+
+
+def _ensure_workers(n: int) -> None:
+    with _start_lock:
+        while len(_workers) < n:
+            t = threading.Thread(target=_worker, args=(_tasks,), name=f"rustytorch-{len(_workers)}", daemon=True)
+            t.start()
+            _workers.append(t)
+
+
+def _after_fork() -> None:  # pragma: no cover - runs in a forked child
+    global _tasks, _start_lock
+    _tasks = SimpleQueue()
+    _workers.clear()
+    _start_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def run_chunks(fn: Callable[[int], Any], n: int, threads: int | None = None) -> None:
+    """Call ``fn(0) .. fn(n - 1)`` on up to ``threads`` threads (the caller included); return when all are done.
+
+    The first exception raised by a chunk is re-raised here, after every started chunk finished.
+    """
+    helpers = min(n, _num_threads if threads is None else threads) - 1
+    if helpers <= 0:
+        for i in range(n):
+            fn(i)
+        return
+    if len(_workers) < helpers:
+        _ensure_workers(helpers)
+    job = _Job(fn, n)
+    put = _tasks.put
+    for _ in range(helpers):
+        put((contextvars.copy_context(), job))
+    job.work()
+    job.done.acquire()
+    if job.error is not None:
+        raise job.error
+
+
+# ------------------------------------------------------------------ elementwise
 def unary(ufunc: Any, a: np.ndarray, **kw: Any) -> np.ndarray:
-    """``ufunc(a)``, split over threads when ``a`` is large."""
+    """``ufunc(a, **kw)``, split over threads when ``a`` is large; bit-identical to the serial call.
+
+    Parameters
+    ----------
+    ufunc : numpy.ufunc
+        A one-input NumPy ufunc (anything else runs serially).
+    a : numpy.ndarray
+        The input, of any layout.
+    **kw
+        ``out``, ``dtype``, ``casting`` or ``signature``, as NumPy; other keywords run serially.
+
+    Returns
+    -------
+    numpy.ndarray
+        What ``ufunc(a, **kw)`` returns, with the same values, dtype and layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rustytorch import _parallel
+    >>> a = np.linspace(-1, 1, 1 << 18, dtype=np.float32)
+    >>> np.array_equal(_parallel.unary(np.exp, a), np.exp(a))
+    True
+    """
+    if _num_threads > 1 and ufunc.__class__ is _ufunc and ufunc.nout == 1:
+        r = _split(ufunc, (a,), kw)
+        if r is not None:
+            return r
     return ufunc(a, **kw)  # type: ignore[no-any-return]
 
 
 def binary(ufunc: Any, a: Any, b: Any, **kw: Any) -> np.ndarray:
-    """``ufunc(a, b)``, split over threads when the operands are large."""
+    """``ufunc(a, b, **kw)``, split over threads when the output is large; bit-identical to the serial call.
+
+    The operands broadcast as in NumPy; either may be a Python or NumPy scalar, and arrays may have
+    any strides. The output is cut along its outermost (in memory) dimension of sufficient size.
+
+    Parameters
+    ----------
+    ufunc : numpy.ufunc
+        A two-input NumPy ufunc with one output (anything else runs serially).
+    a, b : numpy.ndarray or scalar
+        The operands.
+    **kw
+        ``out``, ``dtype``, ``casting`` or ``signature``, as NumPy; other keywords run serially.
+        An ``out`` that overlaps an input other than element for element runs serially.
+
+    Returns
+    -------
+    numpy.ndarray
+        What ``ufunc(a, b, **kw)`` returns, with the same values, dtype and layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rustytorch import _parallel
+    >>> a = np.arange(1 << 18, dtype=np.float32).reshape(512, 512)
+    >>> np.array_equal(_parallel.binary(np.add, a, a[0]), a + a[0])
+    True
+    >>> out = np.empty_like(a)
+    >>> _parallel.binary(np.multiply, a, 0.5, out=out) is out
+    True
+    """
+    if _num_threads > 1 and ufunc.__class__ is _ufunc and ufunc.nout == 1:
+        r = _split(ufunc, (a, b), kw)
+        if r is not None:
+            return r
     return ufunc(a, b, **kw)  # type: ignore[no-any-return]
 
 
+def _split(ufunc: Any, ops: tuple[Any, ...], kw: dict[str, Any]) -> np.ndarray | None:
+    """The threaded ufunc call, or None when it does not apply (small, unusual arguments, overlap)."""
+    out = None
+    if kw:
+        if "out" in kw:
+            out = kw["out"]
+            kw = {k: v for k, v in kw.items() if k != "out"}
+        if not _ELEMENTWISE_KW.issuperset(kw):
+            return None
+    if out is not None:
+        if out.__class__ is tuple:
+            if len(out) != 1:
+                return None
+            out = out[0]
+        if out.__class__ is not _ndarray:
+            return None
+    arrays = []
+    for x in ops:
+        if x.__class__ is _ndarray:
+            arrays.append(x)
+        elif not isinstance(x, _SCALARS):
+            return None
+    if not arrays:
+        return None
+    shape = arrays[0].shape
+    if len(arrays) > 1 and arrays[1].shape != shape:
+        try:
+            shape = np.broadcast_shapes(*(x.shape for x in arrays))
+        except ValueError:
+            return None  # the serial call raises NumPy's error
+    size = math.prod(shape)
+    if size < MIN_ELEMENTS:
+        return None
+    if out is not None:
+        if out.shape != shape or not out.flags.writeable:
+            return None
+        for x in arrays:
+            if x is not out and np.may_share_memory(x, out) and not _same_elements(x, out):
+                return None  # NumPy buffers overlapping operands; chunks would read what others wrote
+    nchunks = min(_num_threads * _CHUNKS_PER_THREAD, size // _MIN_CHUNK)
+    if nchunks < 2:
+        return None
+    flat = out is None or out.flags.c_contiguous
+    for x in arrays:
+        if not flat:
+            break
+        flat = x.shape == shape and x.flags.c_contiguous
+    if flat:
+        # every operand is C-contiguous and of the output's shape: cut the flat buffers
+        if out is None:
+            probe = ufunc(*(x.reshape(-1)[:0] if x.__class__ is _ndarray else x for x in ops), **kw)
+            out = np.empty(shape, probe.dtype)
+        flat_ops = [x.reshape(-1) if x.__class__ is _ndarray else x for x in ops]
+        flat_out = out.reshape(-1)
+        step = -(-size // nchunks // _ALIGN) * _ALIGN
+        if len(flat_ops) == 1:
+            x0 = flat_ops[0]
+
+            def chunk1(i: int) -> None:
+                s = slice(i * step, (i + 1) * step)
+                ufunc(x0[s], out=flat_out[s], **kw)
+
+            run_chunks(chunk1, -(-size // step))
+        else:
+            x0, x1 = flat_ops
+            a0, a1 = x0.__class__ is _ndarray, x1.__class__ is _ndarray
+
+            def chunk2(i: int) -> None:
+                s = slice(i * step, (i + 1) * step)
+                ufunc(x0[s] if a0 else x0, x1[s] if a1 else x1, out=flat_out[s], **kw)
+
+            run_chunks(chunk2, -(-size // step))
+        return out
+    return _split_nd(ufunc, ops, kw, shape, out, nchunks)
+
+
+def _same_elements(x: np.ndarray, out: np.ndarray) -> bool:
+    """``x`` reads exactly the memory ``out`` writes, element for element (``a += b``)."""
+    return (
+        x.shape == out.shape
+        and x.strides == out.strides
+        and x.dtype == out.dtype
+        and x.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+    )
+
+
+def _split_nd(
+    ufunc: Any, ops: tuple[Any, ...], kw: dict[str, Any], shape: tuple[int, ...], out: Any, nchunks: int
+) -> np.ndarray:
+    """Broadcasting or strided operands: cut the output along one dimension, with NumPy's output layout."""
+    nd = len(shape)
+    if out is None:
+        # NumPy lays the output out from the operands' stride order: read it from a 2-per-dimension probe
+        with np.errstate(all="ignore"):  # the chunks warn (or raise) as the serial call would
+            probe = ufunc(*(x[(slice(0, 2),) * x.ndim] if x.__class__ is _ndarray else x for x in ops), **kw)
+        if probe.flags.c_contiguous:
+            out = np.empty(shape, probe.dtype)
+        else:
+            order = sorted(range(nd), key=lambda d: -abs(probe.strides[d]))
+            out = np.empty([shape[d] for d in order], probe.dtype).transpose(np.argsort(order))
+    order = sorted(range(nd), key=lambda d: -abs(out.strides[d])) if not out.flags.c_contiguous else range(nd)
+    axis = max(order, key=lambda d: shape[d])
+    for d in order:
+        if shape[d] >= nchunks:
+            axis = d
+            break
+    n = min(nchunks, shape[axis])
+    bounds = [shape[axis] * i // n for i in range(n + 1)]
+
+    def cut(x: Any, s: slice) -> Any:
+        if x.__class__ is not _ndarray:
+            return x
+        d = axis - (nd - x.ndim)
+        if d < 0 or x.shape[d] == 1:
+            return x  # broadcast along the cut dimension: every chunk reads all of it
+        return x[(slice(None),) * d + (s,)]
+
+    def chunk(i: int) -> None:
+        s = slice(bounds[i], bounds[i + 1])
+        ufunc(*(cut(x, s) for x in ops), out=cut(out, s), **kw)
+
+    run_chunks(chunk, n)
+    return out  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------ reductions
 def reduce(ufunc: Any, a: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Any:
-    """``ufunc.reduce(a, ...)`` (serial placeholder until the threaded version lands)."""
-    return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)
+    """``ufunc.reduce(a, axis, dtype, keepdims=keepdims)``, partitioned when ``a`` is large.
+
+    When the outermost (in memory) dimension of ``a`` is kept, each thread reduces whole rows and
+    the result is bit-identical to the serial call. When it is reduced, it is cut in at most
+    ``REDUCE_BLOCKS`` blocks fixed by the shape alone; the blocks' partial results are then reduced
+    in block order. Float sums may then differ from the serial ones in the last bits, but never from
+    run to run or between thread counts.
+
+    Parameters
+    ----------
+    ufunc : numpy.ufunc
+        A two-input NumPy ufunc (``np.add``, ``np.maximum``, ``np.logical_or``, ...).
+    a : numpy.ndarray
+        The input.
+    axis : int, tuple of int or None
+        The dimensions to reduce (None: all).
+    keepdims : bool
+        Keep the reduced dimensions with size 1.
+    dtype : numpy.dtype, optional
+        The accumulation and result dtype, as NumPy.
+
+    Returns
+    -------
+    numpy.ndarray or numpy scalar
+        What ``ufunc.reduce`` returns (a NumPy scalar for a full reduction without ``keepdims``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rustytorch import _parallel
+    >>> a = np.arange(1 << 18, dtype=np.int64).reshape(1024, 256)
+    >>> int(_parallel.reduce(np.add, a)) == int(a.sum())
+    True
+    >>> np.array_equal(_parallel.reduce(np.maximum, a, axis=1), a.max(axis=1))
+    True
+    """
+    if a.__class__ is not _ndarray or ufunc.__class__ is not _ufunc or a.size < MIN_REDUCE:
+        return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)
+    nd = a.ndim
+    try:
+        axes = _normalize_axes(axis, nd)
+    except (TypeError, IndexError):
+        axes = None
+    if not axes:
+        return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)  # NumPy raises or copies
+    shape = a.shape
+    order = range(nd) if a.flags.c_contiguous else sorted(range(nd), key=lambda d: -abs(a.strides[d]))
+    split = next((d for d in order if shape[d] >= 2), 0)
+    kept_shape = tuple(1 if d in axes else s for d, s in enumerate(shape))
+    final_shape = kept_shape if keepdims else tuple(s for d, s in enumerate(shape) if d not in axes)
+
+    def part(s: slice) -> tuple[slice, ...]:
+        return (slice(None),) * split + (s,)
+
+    if split not in axes:
+        # the cut dimension is kept: each chunk reduces its own rows into its part of the output
+        n = min(_num_threads * _CHUNKS_PER_THREAD, shape[split])
+        bounds = [shape[split] * i // n for i in range(n + 1)]
+        probe = ufunc.reduce(a[part(slice(0, 1))], axis=axes, dtype=dtype, keepdims=True)
+        out = np.empty(kept_shape, probe.dtype)
+
+        def rows(i: int) -> None:
+            s = part(slice(bounds[i], bounds[i + 1]))
+            ufunc.reduce(a[s], axis=axes, dtype=dtype, keepdims=True, out=out[s])
+
+        run_chunks(rows, n)
+        return out.reshape(final_shape)
+    # the cut dimension is reduced: partial results of fixed blocks, combined in block order
+    n = min(REDUCE_BLOCKS, shape[split])
+    bounds = [shape[split] * i // n for i in range(n + 1)]
+    partials: list[Any] = [None] * n
+
+    def block(i: int) -> None:
+        partials[i] = ufunc.reduce(a[part(slice(bounds[i], bounds[i + 1]))], axis=axes, dtype=dtype, keepdims=True)
+
+    run_chunks(block, n)
+    r = ufunc.reduce(np.concatenate(partials, axis=split), axis=split, keepdims=True).reshape(final_shape)
+    return r[()] if r.ndim == 0 else r
+
+
+def _normalize_axes(axis: Any, nd: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(nd))
+    seq: Sequence[Any] = axis if isinstance(axis, tuple) else (axis,)
+    axes = []
+    for d in seq:
+        d = int(d) if isinstance(d, (int, np.integer)) and not isinstance(d, bool) else None
+        if d is None or not -nd <= d < nd:
+            raise IndexError(d)
+        axes.append(d % nd)
+    if len(set(axes)) != len(axes):
+        raise IndexError(axis)
+    return tuple(axes)

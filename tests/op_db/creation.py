@@ -306,4 +306,28 @@ OPS: list[OpInfo] = [
             _err((), {"indexing": "ij"}, RuntimeError, "non-empty TensorList"),
         ),
     ),
+    OpInfo(
+        "is_floating_point",
+        _arrays(((2,), {}), ((), {}), ((0, 3), {})),
+        dtypes=ALL,
+        grad=False,
+        errors=_errs(_err(([1.0],), {}, TypeError, r"is_floating_point\(\): argument 'input'")),
+    ),
+    OpInfo(
+        "is_nonzero",
+        _arrays(((1,), {}), ((), {}), ((1, 1), {})),
+        dtypes=ALL,
+        grad=False,
+        errors=_errs(
+            _err((np.zeros(2),), {}, RuntimeError, "Boolean value of Tensor with more than one value"),
+            _err((np.zeros(0),), {}, RuntimeError, "Boolean value of Tensor with no values"),
+        ),
+    ),
+    OpInfo(
+        "numel",
+        _arrays(((2, 3), {}), ((), {}), ((0, 3), {})),
+        dtypes=ALL,
+        grad=False,
+        errors=_errs(_err(([1.0],), {}, TypeError, r"numel\(\): argument 'input'")),
+    ),
 ]

@@ -1,0 +1,91 @@
+"""Where does threading pay? Serial vs threaded NumPy ufuncs through ``rustytorch._parallel``.
+
+For float32 add, mul, exp and tanh on 2^13 .. 2^21 elements, times the single-threaded call and
+the threaded one (``_parallel.MIN_ELEMENTS`` forced to 0) in interleaved rounds, and prints the
+speed-up (serial time / threaded time, from the best round of each: the best round is the one least
+disturbed by other processes). The threshold is the smallest size from which every op is faster
+threaded, at that size and every larger one; ``_parallel.MIN_ELEMENTS`` is set from it.
+
+Run: PYTHONPATH=src python benchmarks/threshold.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from rustytorch import _parallel
+
+
+def _best(fn: Callable[[], object], reps: int) -> float:
+    t = time.perf_counter()
+    for _ in range(reps):
+        fn()
+    return (time.perf_counter() - t) / reps
+
+
+def measure(sizes: list[int], rounds: int, threads: int) -> dict[str, dict[int, float]]:
+    """Speed-up of the threaded call over the serial one, per op and size."""
+    rng = np.random.default_rng(0)
+    speedups: dict[str, dict[int, float]] = {}
+    saved = _parallel.MIN_ELEMENTS
+    try:
+        _parallel.MIN_ELEMENTS = 0
+        for n in sizes:
+            a = rng.standard_normal(n).astype(np.float32)
+            b = rng.standard_normal(n).astype(np.float32)
+            cases: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+                "add": (lambda: np.add(a, b), lambda: _parallel.binary(np.add, a, b)),
+                "mul": (lambda: np.multiply(a, b), lambda: _parallel.binary(np.multiply, a, b)),
+                "exp": (lambda: np.exp(a), lambda: _parallel.unary(np.exp, a)),
+                "tanh": (lambda: np.tanh(a), lambda: _parallel.unary(np.tanh, a)),
+            }
+            reps = max(3, (1 << 21) // n)
+            for name, (serial, threaded) in cases.items():
+                s_best = t_best = float("inf")
+                for _ in range(rounds):
+                    _parallel.set_num_threads(1)
+                    s_best = min(s_best, _best(serial, reps))
+                    _parallel.set_num_threads(threads)
+                    t_best = min(t_best, _best(threaded, reps))
+                speedups.setdefault(name, {})[n] = s_best / t_best
+    finally:
+        _parallel.MIN_ELEMENTS = saved
+        _parallel.set_num_threads(threads)
+    return speedups
+
+
+def threshold(speedups: dict[str, dict[int, float]]) -> int | None:
+    """The smallest size from which every op is faster threaded (at it and every larger size)."""
+    sizes = sorted(next(iter(speedups.values())))
+    best = None
+    for n in reversed(sizes):
+        if all(s[n] > 1.0 for s in speedups.values()):
+            best = n
+        else:
+            break
+    return best
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer sizes and rounds")
+    args = p.parse_args()
+    threads = _parallel.get_num_threads()
+    sizes = [1 << k for k in (range(14, 21, 2) if args.quick else range(13, 22))]
+    speedups = measure(sizes, 3 if args.quick else 9, threads)
+    print(f"threaded ({threads} threads) vs serial speed-up, float32, best of interleaved rounds")
+    print("| elements | " + " | ".join(speedups) + " |")
+    print("|---:|" + "---:|" * len(speedups))
+    for n in sizes:
+        print(f"| 2^{n.bit_length() - 1} | " + " | ".join(f"{s[n]:.2f}" for s in speedups.values()) + " |")
+    t = threshold(speedups)
+    print(f"threading pays from {'2^%d elements' % (t.bit_length() - 1) if t else 'no measured size'}")
+    print(f"current _parallel.MIN_ELEMENTS = 2^{_parallel.MIN_ELEMENTS.bit_length() - 1}")
+
+
+if __name__ == "__main__":
+    main()
