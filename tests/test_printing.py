@@ -208,5 +208,5 @@ def test_non_contiguous_views_print_their_values() -> None:
 def test_format_of_tensors() -> None:
     assert f"{rt.tensor(2.5):.2f}" == f"{torch.tensor(2.5):.2f}" == "2.50"
     assert f"{rt.tensor([1.0])}" == "tensor([1.])"
-    with pytest.raises(TypeError, match="unsupported format string passed to Tensor.__format__"):
+    with pytest.raises(TypeError, match=r"unsupported format string passed to Tensor\.__format__"):
         f"{rt.tensor([2.5]):.2f}"

@@ -186,7 +186,7 @@ def set_default_dtype(d: dtype) -> None:
     global _default_dtype
     d = to_dtype(d)
     if not d.is_floating_point:
-        raise TypeError(f"set_default_dtype: only floating-point dtypes can be the default, got {d!r}")
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type, got {d!r}")
     _default_dtype = d
 
 

@@ -44,6 +44,7 @@ SAVED_TENSOR_HOOKS: contextvars.ContextVar[tuple[tuple[Callable[..., Any], Calla
     contextvars.ContextVar("rustytorch_saved_tensor_hooks", default=())
 )
 _hooks_get = SAVED_TENSOR_HOOKS.get
+_grad_enabled = GRAD_ENABLED.get
 
 
 def where(depth: int = 2) -> Location:
@@ -157,6 +158,8 @@ class SavedTensor:
             st = t._storage
             if (0 if st is None else st.version) != self.version:
                 _raise_modified(node, self, st)
+            if t._requires_grad and not _grad_enabled():
+                return _alias(t)  # backward without create_graph: no history needed, and ops take their fast path
             return t  # type: ignore[no-any-return]
         st = self.storage
         if st.version != self.version:
@@ -219,15 +222,47 @@ def _unpack_hooked(s: SavedTensor, node: Node) -> Tensor:
     return r
 
 
-def _output_tensor(s: SavedTensor, node: Node) -> Tensor:
-    from .._tensor import _make
+def _alias(t: Tensor) -> Tensor:
+    """A tensor sharing ``t``'s data and storage, outside the graph (cheaper than ``detach``)."""
+    a = _new(t.__class__)
+    a._data = t._data
+    a._storage = t._storage
+    a._base = t._base
+    a._requires_grad = False
+    a._grad_fn = None
+    a._output_nr = 0
+    a._grad = None
+    a._grad_owned = False
+    a._acc_ref = None
+    a._hooks = None
+    a._post_acc_hooks = None
+    a._retains_grad = False
+    a._name = None
+    return a
 
-    out = _make(s.data)
+
+def _output_tensor(s: SavedTensor, node: Node) -> Tensor:
+    """The saved output rebuilt: with ``grad_fn`` = its node when the graph is recorded (double backward)."""
+    from .._tensor import Tensor
+
+    out = _new(Tensor)
+    out._data = s.data
     out._storage = s.storage
     out._base = s.base
-    if s.requires_grad:
+    if s.requires_grad and _grad_enabled():
         out._requires_grad = True
         out._grad_fn = node
+    else:
+        out._requires_grad = False
+        out._grad_fn = None
+    out._output_nr = 0
+    out._grad = None
+    out._grad_owned = False
+    out._acc_ref = None
+    out._hooks = None
+    out._post_acc_hooks = None
+    out._retains_grad = False
+    out._name = None
     return out
 
 

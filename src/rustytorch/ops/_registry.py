@@ -525,25 +525,35 @@ def broadcast_error(op: str, a: Any, b: Any) -> RuntimeError:
 
 # ------------------------------------------------------------------- in place
 def inplace(target: Tensor, op_name: str, compute: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
-    """Run ``compute(target, *args)`` out of place and write the result into ``target``.
+    """Run ``compute(target, *args, **kwargs)`` out of place and write the result into ``target``.
 
     This is the one recipe of every ``_`` op: it checks the result's shape and dtype fit
     the destination, writes through views into the shared storage, bumps the version
     counter and, when the graph is recorded, makes ``target`` (and, for a view, its base)
-    take the new history.
+    take the new history (``ops.inplace_graph``). In-place ops on a leaf that requires grad
+    raise, as in torch, unless grad mode is off.
     """
-    recording = GRAD_ENABLED.get() and (
-        target._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
-    )
-    if not recording:
-        from ..autograd.grad_mode import no_grad
+    if GRAD_ENABLED.get():
+        if target._requires_grad:
+            if target._grad_fn is None:
+                raise RuntimeError(
+                    f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            return _record_inplace(target, op_name, compute, args, kwargs)
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                return _record_inplace(target, op_name, compute, args, kwargs)
+        for a in kwargs.values():
+            if isinstance(a, Tensor) and a._requires_grad:
+                return _record_inplace(target, op_name, compute, args, kwargs)
+    # nothing to record: either grad mode is off or no operand requires grad
+    _write_into(target, compute(target, *args, **kwargs), op_name)
+    return target
 
-        with no_grad():
-            res = compute(target, *args, **kwargs)
-        _write_into(target, res, op_name)
-        return target
-    if target._grad_fn is None and target._requires_grad:
-        raise RuntimeError(f"{op_name}: a leaf Variable that requires grad is being used in an in-place operation.")
+
+def _record_inplace(
+    target: Tensor, op_name: str, compute: Callable[..., Tensor], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Tensor:
     from .inplace_graph import record_inplace
 
     return record_inplace(target, op_name, compute, args, kwargs)

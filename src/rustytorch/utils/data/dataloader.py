@@ -38,6 +38,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
         return _make(np.stack([t._data for t in batch]))
     if isinstance(elem, np.ndarray):
         return _make(np.stack(batch))
+    if isinstance(elem, np.generic):  # NumPy scalars keep their dtype, as torch's as_tensor
+        return _make(np.array(batch))
     if isinstance(elem, bool):
         return _make(np.array(batch, dtype=np.bool_))
     if isinstance(elem, int | np.integer):
