@@ -83,7 +83,7 @@ def main() -> None:
     for n in sizes:
         print(f"| 2^{n.bit_length() - 1} | " + " | ".join(f"{s[n]:.2f}" for s in speedups.values()) + " |")
     t = threshold(speedups)
-    print(f"threading pays from {'2^%d elements' % (t.bit_length() - 1) if t else 'no measured size'}")
+    print(f"threading pays from {f'2^{t.bit_length() - 1} elements' if t else 'no measured size'}")
     print(f"current _parallel.MIN_ELEMENTS = 2^{_parallel.MIN_ELEMENTS.bit_length() - 1}")
 
 

@@ -110,7 +110,7 @@ def get_num_threads() -> int:
 class _Job:
     """One op's chunks, claimed one at a time by the caller and by helper threads."""
 
-    __slots__ = ("fn", "chunks", "left", "lock", "done", "error")
+    __slots__ = ("chunks", "done", "error", "fn", "left", "lock")
 
     def __init__(self, fn: Callable[[int], Any], n: int) -> None:
         self.fn = fn

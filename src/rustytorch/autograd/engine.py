@@ -192,7 +192,7 @@ def _run(
 
 
 def _graph(roots: list[Node]) -> list[Node]:
-    """The nodes reachable from ``roots``, most recently created first (iterative)."""
+    """The nodes reachable from ``roots`` (iterative); RuntimeError if an edge breaks creation order."""
     seen = set(roots)
     stack = list(roots)
     nodes = []
@@ -211,37 +211,39 @@ def _graph(roots: list[Node]) -> list[Node]:
                     add(c)
                     push(c)
     if not ordered:
-        return _topological(nodes)
-    nodes.sort(key=_seq_key, reverse=True)
+        _disorder(nodes)
     return nodes
 
 
-def _topological(nodes: list[Node]) -> list[Node]:
-    """Kahn's algorithm (most recent ready node first) for graphs whose creation order is not topological;
-    RuntimeError naming the nodes of a cycle."""
+def _disorder(nodes: list[Node]) -> None:
+    """A graph with an edge from a node to one created no earlier: report a cycle (Kahn's algorithm finds
+    the nodes on it), or a graph whose edges were edited by hand."""
     deps: dict[Node, int] = dict.fromkeys(nodes, 0)
     for n in nodes:
         for c, _ in n.next_functions:
             if c is not None:
-                deps[c] += 1
-    ready = [(-n._seq, id(n), n) for n in nodes if deps[n] == 0]
-    heapq.heapify(ready)
-    order = []
+                deps[c] = deps.get(c, 0) + 1
+    ready = [n for n, d in deps.items() if d == 0]
+    done = 0
     while ready:
-        n = heapq.heappop(ready)[2]
-        order.append(n)
+        n = ready.pop()
+        done += 1
         for c, _ in n.next_functions:
             if c is not None:
                 deps[c] -= 1
                 if deps[c] == 0:
-                    heapq.heappush(ready, (-c._seq, id(c), c))
-    if len(order) != len(nodes):
+                    ready.append(c)
+    if done != len(deps):
         stuck = sorted({n.name() for n, d in deps.items() if d > 0})
         raise RuntimeError(
-            f"autograd graph has a cycle: a node is its own ancestor (nodes involved: {', '.join(stuck)}). A graph "
-            f"edited by hand, or a custom Function whose output's history leads back to itself, can do this."
+            f"autograd graph has a cycle: a node is its own ancestor (nodes involved: {', '.join(stuck)}), so "
+            f"backward would never end. A graph edited by hand (next_functions), or a custom Function whose output's "
+            f"history leads back to itself, can do this."
         )
-    return order
+    raise RuntimeError(
+        "autograd graph has an edge from a node to a node created after it (next_functions edited by hand?): "
+        "the engine runs nodes in reverse creation order and cannot run this graph"
+    )
 
 
 def _execute(
@@ -263,7 +265,6 @@ def _execute(
         if node not in buffers:
             roots.append(node)
         _add_grad(buffers, node, nr, g)
-    nodes = _graph(roots)
 
     needed: set[Node] | None = None
     target_nrs: dict[Node, list[int]] = {}
@@ -272,49 +273,45 @@ def _execute(
         for node, nr in targets:
             target_nrs.setdefault(node, []).append(nr)
         needed = set()
-        for node in reversed(nodes):  # inputs' nodes first
+        nodes = _graph(roots)
+        nodes.sort(key=_seq_key)
+        for node in nodes:  # inputs' nodes first
             if node in target_nrs or any(c in needed for c, _ in node.next_functions if c is not None):
                 needed.add(node)
 
+    # Pending nodes (those a gradient reached) run most recently created first: a max-heap on the creation
+    # number, plus ``nxt``, the newest node made pending by the node that just ran (a chain never
+    # touches the heap).
+    heap = [(-n._seq, n) for n in roots]
+    heapq.heapify(heap)
+    heappush = heapq.heappush
+    heappop = heapq.heappop
+    nxt = heappop(heap)[1] if heap else None
     anomaly = ANOMALY[0]
-    for node in nodes:
-        g = buffers.pop(node, None)
-        if g is None or (needed is not None and node not in needed):
-            continue
-        multi = node._n_out != 1
-        if node._pre_hooks is not None:
-            g = _call_pre_hooks(node, g, multi)
-        if node.__class__ is AccumulateGrad:
-            g = _leaf_hooks(node, g)
-            if node in target_nrs:
-                _capture(captured, node, 0, g)
-                if capture:
-                    continue
-            node.accumulate(g, create_graph)
-            post = node.variable._post_acc_hooks
-            if post:
-                for h in tuple(post):
-                    h(node.variable)
-            continue
-        if node in target_nrs:
-            for nr in target_nrs[node]:
-                gi = g[nr] if multi else g
-                if gi is not None:
-                    _capture(captured, node, nr, gi)
-            if not any(c in needed for c, _ in node.next_functions if c is not None):  # type: ignore[operator]
-                continue
-        if multi:
-            if node.materialize_grads and None in g:
-                g = _materialize(node, g)
-            try:
-                res = node.backward(node, *g)
-            except RuntimeError as e:
-                _reraise(node, e)
+    pop = buffers.pop
+    get = buffers.get
+    while True:
+        if nxt is not None:
+            node = nxt
+            if heap and -heap[0][0] > node._seq:
+                heappush(heap, (-node._seq, node))
+                node = heappop(heap)[1]
+            nxt = None
+        elif heap:
+            node = heappop(heap)[1]
         else:
-            try:
-                res = node.backward(node, g)
-            except RuntimeError as e:
-                _reraise(node, e)
+            break
+        g = pop(node)
+        if node._special or needed is not None:
+            if needed is not None and node not in needed:
+                continue
+            g = _special_pre(node, g, target_nrs, captured, capture, create_graph, needed)
+            if g is None:
+                continue
+        try:
+            res = node.backward(node, *g) if node._n_out != 1 else node.backward(node, g)
+        except RuntimeError as e:
+            _reraise(node, e)
         if not retain_graph and (node._saved or node._saved_result is not None):
             node._saved = None  # type: ignore[assignment]
             node._saved_result = None
@@ -324,8 +321,9 @@ def _execute(
         if len(res) != len(nf):
             res = _fix_count(node, res)
         if node._hooks is not None:
-            res = _call_post_hooks(node, res, g, multi)
+            res = _call_post_hooks(node, res, g, node._n_out != 1)
         meta = node._in_meta
+        seq = node._seq
         i = 0
         for child, nr in nf:
             if child is not None:
@@ -340,12 +338,71 @@ def _execute(
                     if anomaly:
                         _check_finite(node, gi, i)
                     if child._n_out == 1:
-                        old = buffers.get(child)
-                        buffers[child] = gi if old is None else old + gi
+                        old = get(child)
+                        if old is not None:
+                            buffers[child] = old + gi
+                            i += 1
+                            continue
+                        buffers[child] = gi
+                    elif child in buffers:
+                        _add_grad(buffers, child, nr, gi)
+                        i += 1
+                        continue
                     else:
                         _add_grad(buffers, child, nr, gi)
+                    # the child is newly pending
+                    cs = child._seq
+                    if cs >= seq:
+                        buffers.clear()
+                        _graph(roots)
+                    if nxt is None:
+                        nxt = child
+                    elif cs > nxt._seq:
+                        heappush(heap, (-nxt._seq, nxt))
+                        nxt = child
+                    else:
+                        heappush(heap, (-cs, child))
             i += 1
     return captured
+
+
+def _special_pre(
+    node: Node,
+    g: Any,
+    target_nrs: dict[Node, list[int]],
+    captured: dict[tuple[Node, int], Tensor],
+    capture: bool,
+    create_graph: bool,
+    needed: set[Node] | None,
+) -> Any:
+    """The slow path before a node runs: hooks, leaf accumulation, captured gradients, zero-filled missing
+    gradients of multi-output nodes. Returns the gradients to run the node with, or None to skip it."""
+    multi = node._n_out != 1
+    if node._pre_hooks is not None:
+        g = _call_pre_hooks(node, g, multi)
+    if node.__class__ is AccumulateGrad:
+        g = _leaf_hooks(node, g)
+        if node in target_nrs:
+            _capture(captured, node, 0, g)
+            if capture:
+                return None
+        node.accumulate(g, create_graph)
+        var = node.variable  # type: ignore[attr-defined]
+        post = var._post_acc_hooks
+        if post:
+            for h in tuple(post):
+                h(var)
+        return None
+    if node in target_nrs:
+        for nr in target_nrs[node]:
+            gi = g[nr] if multi else g
+            if gi is not None:
+                _capture(captured, node, nr, gi)
+        if not any(c in needed for c, _ in node.next_functions if c is not None):  # type: ignore[operator]
+            return None
+    if multi and node.materialize_grads and any(x is None for x in g):
+        g = _materialize(node, g)
+    return g
 
 
 def _add_grad(buffers: dict[Node, Any], node: Node, nr: int, g: Tensor) -> None:

@@ -327,6 +327,8 @@ class Node:
     _location: Location | None = None  # where forward saved tensors
     _trace: str | None = None  # anomaly mode: the forward stack
     materialize_grads = True
+    #: the engine takes its slow path for this node: hooks, several outputs, or a leaf's AccumulateGrad
+    _special = False
 
     def _init_node(self, next_functions: tuple[Any, ...], in_meta: tuple[Any, ...], needs: tuple[bool, ...]) -> None:
         self.next_functions = next_functions
@@ -357,13 +359,15 @@ class Node:
     # --------------------------------------------------------- saving tensors
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         """Save tensors for backward; each remembers its version so in-place changes are caught."""
-        saved = [None if t is None else save_input(t) for t in tensors]
-        self._saved = saved  # type: ignore[assignment]
+        for t in tensors:
+            if t is not None:
+                break
+        else:  # nothing but Nones (e.g. ``x * 2`` saves no tensor): keep the tuple as it is
+            self._saved = tensors  # type: ignore[assignment]
+            return
+        self._saved = [None if t is None else save_input(t) for t in tensors]  # type: ignore[assignment]
         if self._location is None:
-            for s in saved:
-                if s is not None:
-                    self._location = where()
-                    break
+            self._location = where()
 
     def _save_output(self, out: Tensor) -> None:
         """Save this node's own output (kept without a reference cycle)."""
@@ -377,7 +381,12 @@ class Node:
         saved = self._saved
         if saved is None:
             _raise_released(self)
-        return tuple([None if s is None else s.unpack(self) for s in saved])
+        if saved.__class__ is tuple:  # only Nones
+            return saved  # type: ignore[return-value]
+        out = []
+        for s in saved:
+            out.append(None if s is None else s.unpack(self))
+        return tuple(out)
 
     @property
     def result(self) -> Tensor:
@@ -403,6 +412,7 @@ class Node:
         if hooks is None:
             hooks = self._hooks = []
         hooks.append(fn)
+        self._special = True
         return RemovableHandle(hooks, fn)
 
     def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
@@ -413,6 +423,7 @@ class Node:
         pre = self.__dict__.get("_pre_hooks")
         if pre is None:
             pre = self._pre_hooks = {}
+            self._special = True
         hooks = pre.setdefault(output_nr, [])
         hooks.append(fn)
         return RemovableHandle(hooks, fn)
@@ -432,6 +443,7 @@ class AccumulateGrad(Node):
 
     __slots__ = ("variable",)
     _name = "AccumulateGrad"
+    _special = True
 
     def __init__(self, variable: Tensor) -> None:
         self._init_node((), (), ())

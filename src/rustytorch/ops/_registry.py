@@ -366,6 +366,27 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
         a = x._data
         ctx._in_meta = ((a.shape, a.dtype),)
         ctx.needs_input_grad = _TRUE1
+    elif len(inputs) == 2:  # binary ops: no lists
+        a, b = inputs
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a._grad_fn
+            ea = (fn, a._output_nr) if fn is not None else (a._grad_accumulator(), 0)
+            d = a._data
+            ma = (d.shape, d.dtype)
+        else:
+            ea = _NO_EDGE
+            ma = None
+        if isinstance(b, Tensor) and b._requires_grad:
+            fn = b._grad_fn
+            eb = (fn, b._output_nr) if fn is not None else (b._grad_accumulator(), 0)
+            d = b._data
+            mb = (d.shape, d.dtype)
+        else:
+            eb = _NO_EDGE
+            mb = None
+        ctx.next_functions = (ea, eb)
+        ctx._in_meta = (ma, mb)
+        ctx.needs_input_grad = (ma is not None, mb is not None)
     else:
         edges = []
         meta = []
@@ -374,8 +395,8 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
             if isinstance(x, Tensor) and x._requires_grad:
                 fn = x._grad_fn
                 edges.append((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0))
-                a = x._data
-                meta.append((a.shape, a.dtype))
+                d = x._data
+                meta.append((d.shape, d.dtype))
                 needs.append(True)
             else:
                 edges.append(_NO_EDGE)
@@ -430,6 +451,7 @@ def _record_outputs(ctx: Op, out: tuple[Any, ...]) -> tuple[Tensor, ...]:
     outs = tuple(_make(o) for o in arrs)
     ctx._n_out = len(outs)
     ctx._out_meta = tuple((o.shape, o.dtype) for o in arrs)
+    ctx._special = True
     for i, t in enumerate(outs):
         dt = t._data.dtype
         if dt.kind == "f" or dt is _BF16:

@@ -18,7 +18,8 @@ __all__ = ["clone", "contiguous", "to", "type_as"]
 class ToCopy(Op):
     @staticmethod
     def forward(ctx: Any, x: Tensor, dt: np.dtype[Any]) -> np.ndarray:
-        return x._data.astype(dt)
+        with np.errstate(over="ignore", invalid="ignore"):  # out-of-range values become inf / wrap, as torch
+            return x._data.astype(dt)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # the engine casts the gradient back to the input dtype

@@ -46,7 +46,7 @@ def _scan(data: Any, found: list[Any]) -> None:
         elif issubclass(t, Tensor):
             found.extend({v.dtype for v in data if type(v) is t})
         elif t is np.ndarray:
-            found.extend({_dtype.from_numpy_dtype(v.dtype) for v in data if type(v) is t})
+            found.extend({_dtype.from_numpy_dtype(v.dtype) for v in data if type(v) is t})  # type: ignore[attr-defined]
         else:
             found.append(t)
 
@@ -279,7 +279,10 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 # ------------------------------------------------------------------ filled tensors
 def _shape(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
-    shape = parse_shape(size)
+    try:
+        shape = parse_shape(size)
+    except TypeError:
+        raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, got {size!r}") from None
     if any(s < 0 for s in shape):
         raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
     return shape
@@ -309,6 +312,8 @@ def _creator(name: str, np_fn: Any, doc: str) -> Any:
         memory_format: Any = None,
     ) -> Tensor:
         _check_device(device)
+        if not size:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
         shape, dt = _shape_dtype(size, dtype, name)
         return _out(_finish(np_fn(shape, dtype=dt), None, requires_grad), out, name)
 
@@ -360,6 +365,10 @@ def _fill_value(fill_value: Any) -> Any:
 
 
 def _full_array(shape: tuple[int, ...], fill_value: Any, dt: np.dtype[Any]) -> np.ndarray:
+    if dt.kind in "iu" and isinstance(fill_value, int | np.integer) and not isinstance(fill_value, bool):
+        info = np.iinfo(dt)
+        if not info.min <= int(fill_value) <= info.max:
+            raise RuntimeError(f"full: value {fill_value} cannot be converted to type {dt} without overflow")
     a = np.empty(shape, dtype=dt)
     with np.errstate(all="ignore"):
         a[...] = np.array(fill_value).astype(dt) if not isinstance(fill_value, np.ndarray) else fill_value

@@ -84,7 +84,7 @@ def arange(
             a = int(s) + int(st) * np.arange(n, dtype=np.int64)
         else:  # floats: double accumulation (float for half/bfloat16), then one rounding
             acc = np.float64 if d.itemsize >= 4 else np.float32
-            a = np.asarray(s, dtype=acc) + np.asarray(st, dtype=acc) * np.arange(n, dtype=acc)
+            a = np.asarray(s, dtype=acc) + np.asarray(st, dtype=acc) * np.arange(n, dtype=acc)  # type: ignore[assignment]
     return _out(_finish(_cast(a, d.np), None, requires_grad), out, "arange")
 
 
@@ -170,8 +170,10 @@ def logspace(
     _check_device(device)
     n = _steps("logspace", steps)
     d = get_default_dtype() if dtype is None else to_dtype(dtype)
-    expo_dtype = d if d._cat == 2 else _dtype.float64
-    expo = _linspace_array("logspace", start, end, n, expo_dtype).astype(np.float64)
+    if d._cat == 2:
+        expo = _linspace_array("logspace", start, end, n, d).astype(np.float64)
+    else:  # torch: integer ends, double exponents, truncated powers
+        expo = _linspace_array("logspace", int(_num(start)), int(_num(end)), n, _dtype.float64)
     with np.errstate(all="ignore"):
         a = np.power(float(_num(base)), expo)
     return _out(_finish(_cast(a, d.np), None, requires_grad), out, "logspace")

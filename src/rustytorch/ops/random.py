@@ -27,9 +27,9 @@ from .._random import (
     seed,
     set_rng_state,
 )
-from .._tensor import Tensor, _make
+from .._tensor import Tensor
 from ._pointwise import not_implemented, to_out, zeros_like_grad
-from ._registry import Op, inplace, register, result_dtype
+from ._registry import Op, register, result_dtype
 from .creation import _check_device, _finish, _shape_dtype
 
 __all__ = [
@@ -177,11 +177,12 @@ def randint(
     (rustytorch.int64, rustytorch.Size([2, 4]), True, True)
     """
     _check_device(device)
+    if size is None and isinstance(high, list | tuple):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     if size is None:
-        if high is None or isinstance(high, list | tuple):  # randint(high, size)
-            low, high, size = 0, low, high
-        if size is None:
-            raise TypeError("randint(): missing the required argument 'size' (a tuple of ints)")
+        raise TypeError("randint(): missing the required argument 'size' (a tuple of ints)")
     shape, _ = _shape_dtype((size,) if isinstance(size, int) else tuple(size), None, "randint")
     d = _dtype.int64 if dtype is None else to_dtype(dtype)
     lo, hi = _as_int("randint", "low", low), _as_int("randint", "high", high)
@@ -484,118 +485,4 @@ def randint_like(
     return randint(low, high, input._data.shape, generator=generator, dtype=d, requires_grad=requires_grad)
 
 
-# ------------------------------------------------------------------------------ in-place
-def _fill_(name: str, draw: Any, float_only: bool = True) -> Any:
-    """The method ``name`` that fills a tensor with ``draw(numpy_generator, shape, dtype, *args)``."""
-
-    def compute(target: Tensor, *args: Any, generator: Generator | None = None) -> Tensor:
-        d = target.dtype
-        if float_only and not d.is_floating_point:
-            raise not_implemented(name, d)
-        return _make(np.asarray(draw(rng(generator), target._data.shape, d, *args)).astype(d.np, copy=False))
-
-    def method(self: Tensor, *args: Any, generator: Generator | None = None) -> Tensor:
-        return inplace(self, name, compute, *args, generator=generator)
-
-    method.__name__ = name
-    method.__qualname__ = f"Tensor.{name}"
-    return method
-
-
-def _uniform(g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, lo: float = 0.0, hi: float = 1.0) -> Any:
-    if lo > hi:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={lo} > to={hi}")
-    v = lo + (hi - lo) * uniform01(g, shape, _dtype.float64)
-    r = v.astype(d.np)
-    if lo < hi:  # rounding to the dtype must not reach `to`
-        top = np.nextafter(np.asarray(hi, dtype=d.np if d is not _dtype.bfloat16 else np.float32), -np.inf)
-        r = np.minimum(r, np.asarray(top).astype(d.np))
-    return r
-
-
-def _normal_(
-    g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, mean: float = 0.0, std: float = 1.0
-) -> Any:
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return mean + std * _normal01(g, shape, _dtype.float64)
-
-
-def _random_(g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, frm: Any = 0, to: Any = None) -> Any:
-    lo = _as_int("random_", "from", frm)
-    if to is None:
-        hi = (
-            (1 << _DIGITS[d.name]) + 1
-            if d.is_floating_point
-            else (2 if d is _dtype.bool else int(np.iinfo(d.np).max) + 1)
-        )
-    else:
-        hi = _as_int("random_", "to", to)
-    _int_bounds("random_", lo, hi, d)
-    return _draw_ints(g, lo, hi, shape, d)
-
-
-def _random_method(self: Tensor, *args: Any, generator: Generator | None = None, **kw: Any) -> Tensor:
-    """Fill with integers from [from, to) (``random_(to)``, ``random_(from, to)``; ``random_()``: the dtype's range)."""
-    frm, to = kw.get("from", 0), kw.get("to")
-    if len(args) == 1 and "from" not in kw and to is None:
-        frm, to = 0, args[0]
-    elif args:
-        frm, to = args[0], args[1] if len(args) > 1 else to
-    return _random_impl(self, frm, to, generator=generator)
-
-
-_random_impl = _fill_("random_", _random_, float_only=False)
-
-
-def _bernoulli_(g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, p: Any = 0.5) -> Any:
-    if isinstance(p, Tensor):
-        probs = p._data.astype(np.float64)
-        if probs.size and not (np.all(probs >= 0) and np.all(probs <= 1)):
-            raise RuntimeError("bernoulli_: expected all probabilities in [0, 1]")
-        try:
-            probs = np.broadcast_to(probs, shape)
-        except ValueError:
-            raise RuntimeError(f"bernoulli_: p of shape {list(probs.shape)} can't broadcast to {list(shape)}") from None
-    else:
-        _check_p("bernoulli_", p)
-        probs = p
-    return g.random(shape) < probs
-
-
-def _exponential_(g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, lambd: float = 1.0) -> Any:
-    if not lambd > 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return g.standard_exponential(shape) / lambd
-
-
-def _geometric_(g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, p: float) -> Any:
-    if not 0 < p < 1:
-        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return g.geometric(p, shape)
-
-
-def _log_normal_(
-    g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, mean: float = 1.0, std: float = 2.0
-) -> Any:
-    if not std > 0:
-        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    return np.exp(mean + std * g.standard_normal(shape))
-
-
-def _cauchy_(
-    g: np.random.Generator, shape: tuple[int, ...], d: _dtype.dtype, median: float = 0.0, sigma: float = 1.0
-) -> Any:
-    if not sigma > 0:
-        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
-    return median + sigma * g.standard_cauchy(shape)
-
-
-Tensor.uniform_ = _fill_("uniform_", _uniform)  # type: ignore[attr-defined]
-Tensor.normal_ = _fill_("normal_", _normal_)  # type: ignore[attr-defined]
-Tensor.random_ = _random_method  # type: ignore[attr-defined]
-Tensor.bernoulli_ = _fill_("bernoulli_", _bernoulli_, float_only=False)  # type: ignore[attr-defined]
-Tensor.exponential_ = _fill_("exponential_", _exponential_)  # type: ignore[attr-defined]
-Tensor.geometric_ = _fill_("geometric_", _geometric_, float_only=False)  # type: ignore[attr-defined]
-Tensor.log_normal_ = _fill_("log_normal_", _log_normal_)  # type: ignore[attr-defined]
-Tensor.cauchy_ = _fill_("cauchy_", _cauchy_)  # type: ignore[attr-defined]
+from . import random_inplace  # noqa: E402, F401  (attaches Tensor.uniform_, normal_, ...)

@@ -1,0 +1,365 @@
+"""The thread pool (``rustytorch._parallel``): threaded elementwise ops equal the serial NumPy call bit for bit
+(values, dtype, layout), reductions are deterministic across runs and thread counts, and set/get_num_threads
+behave as torch's."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+import rustytorch as rt
+from rustytorch import _parallel
+
+RNG_SEED = 1234
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Thread even small arrays (so that the tests stay fast) and record each threaded call's chunk count."""
+    monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 64)
+    monkeypatch.setattr(_parallel, "MIN_REDUCE", 64)
+    monkeypatch.setattr(_parallel, "_MIN_CHUNK", 8)
+    monkeypatch.setattr(_parallel, "_ALIGN", 4)
+    calls: list[int] = []
+    run = _parallel.run_chunks
+
+    def spy(fn: Any, n: int, threads: int | None = None) -> None:
+        calls.append(n)
+        run(fn, n, threads)
+
+    monkeypatch.setattr(_parallel, "run_chunks", spy)
+    before = _parallel.get_num_threads()
+    yield calls
+    _parallel.set_num_threads(before)
+
+
+def _rand(shape: tuple[int, ...], dtype: Any, rng: np.random.Generator) -> np.ndarray:
+    if np.dtype(dtype).kind == "b":
+        return rng.random(shape) < 0.5
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(0, 100, size=shape).astype(dtype)
+    return (rng.standard_normal(shape) * 3).astype(dtype)
+
+
+def _assert_identical(got: np.ndarray, want: np.ndarray) -> None:
+    """Same values (bit for bit, NaN included), dtype, shape and memory layout."""
+    assert got.dtype == want.dtype
+    assert got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+    assert [s for s, n in zip(got.strides, got.shape) if n > 1] == [
+        s for s, n in zip(want.strides, want.shape) if n > 1
+    ]
+
+
+# ------------------------------------------------------------------ set/get_num_threads
+def test_default_thread_count_is_the_core_count() -> None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert _parallel._default_threads() == cores
+
+
+@pytest.mark.usefixtures("threads")
+@pytest.mark.parametrize("n", [1, 2, 3, 7, np.int64(2)])
+def test_set_num_threads_roundtrips(n: int) -> None:
+    rt.set_num_threads(n)
+    assert rt.get_num_threads() == int(n)
+    assert type(rt.get_num_threads()) is int
+
+
+@pytest.mark.usefixtures("threads")
+@pytest.mark.parametrize(("n", "match"), [(0, "positive"), (-2, "positive"), (1.5, "int"), (True, "int"), ("2", "int")])
+def test_set_num_threads_rejects_what_torch_rejects(n: Any, match: str) -> None:
+    before = rt.get_num_threads()
+    with pytest.raises(RuntimeError, match=match):
+        rt.set_num_threads(n)
+    assert rt.get_num_threads() == before
+
+
+# ------------------------------------------------------------------ elementwise
+_BINARY_SHAPES = [
+    ((40, 30), (40, 30)),  # same shape
+    ((40, 30), (30,)),  # row broadcast
+    ((40, 30), (40, 1)),  # column broadcast
+    ((1, 2000), (2000,)),  # outer dimension too small to cut
+    ((3, 1, 50), (1, 7, 50)),  # both broadcast
+    ((5, 2, 3, 40), (40,)),
+    ((2000,), ()),  # 0-d array operand
+]
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize(("sa", "sb"), _BINARY_SHAPES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32, np.uint8, np.bool_])
+def test_binary_equals_serial(small_chunks: list[int], threads: int, sa: Any, sb: Any, dtype: Any) -> None:
+    _parallel.set_num_threads(threads)
+    rng = np.random.default_rng(RNG_SEED)
+    a, b = _rand(sa, dtype, rng), _rand(sb, dtype, rng)
+    ufuncs = [np.logical_xor, np.maximum] if dtype is np.bool_ else [np.add, np.multiply, np.maximum]
+    if np.dtype(dtype).kind == "f":
+        ufuncs += [np.arctan2, np.true_divide, np.power]
+    for u in ufuncs:
+        with np.errstate(all="ignore"):
+            _assert_identical(_parallel.binary(u, a, b), u(a, b))
+            _assert_identical(_parallel.binary(u, b, a), u(b, a))
+    assert small_chunks and all(n >= 2 for n in small_chunks)
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda a: a.T,
+        lambda a: a[:, ::2],
+        lambda a: a[::-1],
+        lambda a: a[::2, ::-3],
+        lambda a: a.reshape(6, 10, 20).transpose(2, 0, 1),
+        lambda a: np.broadcast_to(a[:1], a.shape),
+    ],
+    ids=["transposed", "column-step", "reversed", "mixed-steps", "permuted-3d", "expanded"],
+)
+def test_noncontiguous_operands_equal_serial(small_chunks: list[int], view: Any) -> None:
+    _parallel.set_num_threads(2)
+    rng = np.random.default_rng(RNG_SEED)
+    a, b = _rand((60, 20), np.float32, rng), _rand((60, 20), np.float32, rng)
+    va, vb = view(a), view(b)
+    for u in (np.exp, np.tanh, np.negative, np.sqrt):
+        with np.errstate(all="ignore"):
+            _assert_identical(_parallel.unary(u, va), u(va))
+    _assert_identical(_parallel.binary(np.add, va, vb), va + vb)
+    row = _rand(va.shape[-1:], np.float32, rng)
+    _assert_identical(_parallel.binary(np.subtract, va, row), va - row)
+    _assert_identical(_parallel.binary(np.multiply, row, va), row * va)
+    c = _rand(va.shape, np.float32, rng)  # one C-contiguous and one strided operand
+    _assert_identical(_parallel.binary(np.multiply, va, c), va * c)
+    _assert_identical(_parallel.binary(np.maximum, c, va), np.maximum(c, va))
+
+
+@pytest.mark.parametrize("scalar", [2, -3, 2.5, True, np.float64(0.25), np.int8(3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int16, np.uint8, np.float16])
+def test_scalar_operands_follow_numpy_promotion(small_chunks: list[int], scalar: Any, dtype: Any) -> None:
+    _parallel.set_num_threads(2)
+    a = _rand((50, 40), dtype, np.random.default_rng(RNG_SEED))
+    for u in (np.add, np.multiply):
+        try:
+            want = u(a, scalar)
+        except OverflowError:  # NumPy 2: a Python int out of the array dtype's range
+            with pytest.raises(OverflowError):
+                _parallel.binary(u, a, scalar)
+            continue
+        _assert_identical(_parallel.binary(u, a, scalar), want)
+        _assert_identical(_parallel.binary(u, scalar, a), u(scalar, a))
+
+
+def test_large_arrays_with_default_thresholds_equal_serial() -> None:
+    rng = np.random.default_rng(RNG_SEED)
+    a = rng.standard_normal(_parallel.MIN_ELEMENTS * 2 + 17).astype(np.float32)
+    b = rng.standard_normal(a.shape).astype(np.float32)
+    for u in (np.exp, np.tanh, np.log1p, np.sin):
+        with np.errstate(all="ignore"):
+            _assert_identical(_parallel.unary(u, a), u(a))
+    for u in (np.add, np.multiply, np.maximum, np.true_divide):
+        _assert_identical(_parallel.binary(u, a, b), u(a, b))
+    m = a[: 1 << 18].reshape(512, 512)
+    _assert_identical(_parallel.binary(np.add, m.T, m[0]), m.T + m[0])
+
+
+def test_rustytorch_ops_match_across_thread_counts(threads: None) -> None:
+    a = np.random.default_rng(RNG_SEED).standard_normal((700, 400)).astype(np.float32)
+    x = rt.tensor(a)
+    results = []
+    for n in (1, 2):
+        rt.set_num_threads(n)
+        results.append([(x + x).numpy(), (x * 0.5).numpy(), x.exp().numpy(), x.tanh().numpy(), x.T.relu().numpy()])
+    for got, want in zip(results[1], results[0]):
+        _assert_identical(got, want)
+    _assert_identical(results[1][2], np.exp(a))
+
+
+def test_out_argument(small_chunks: list[int]) -> None:
+    _parallel.set_num_threads(2)
+    rng = np.random.default_rng(RNG_SEED)
+    a, b = _rand((64, 32), np.float32, rng), _rand((64, 32), np.float32, rng)
+    out = np.empty_like(a)
+    assert _parallel.binary(np.add, a, b, out=out) is out
+    assert out.tobytes() == (a + b).tobytes()
+    out64 = np.empty(a.shape, np.float64)
+    assert _parallel.binary(np.multiply, a, b, out=(out64,)) is out64
+    assert np.array_equal(out64, np.multiply(a, b).astype(np.float64))  # computed in float32, then cast
+    outT = np.empty((32, 64), np.float32).T  # a non-contiguous out
+    _parallel.unary(np.exp, a, out=outT)
+    assert outT.tobytes() == np.exp(a).tobytes()
+    assert _parallel.binary(np.add, a, b, dtype=np.float64).dtype == np.float64
+
+
+def test_in_place_and_overlapping_out_equal_serial(small_chunks: list[int]) -> None:
+    _parallel.set_num_threads(2)
+    a = _rand((64, 32), np.float32, np.random.default_rng(RNG_SEED))
+    cases = [
+        lambda x: (x, x, 2.0, x),  # x *= 2: same memory element for element
+        lambda x: (x, x, x[0], x),  # the broadcast row is overwritten by chunk 0
+        lambda x: (x[1:], x[:-1], 1.0, x[1:]),  # shifted by one row
+        lambda x: (x, x[:32, :32].T, 1.0, x[:32, :32]),  # transposed onto itself
+    ]
+    for make in cases:
+        got, want = a.copy(), a.copy()
+        _, x0, x1, out = make(got)
+        _parallel.binary(np.add, x0, x1, out=out)
+        _, y0, y1, wout = make(want)
+        np.add(y0, y1, out=wout)
+        assert got.tobytes() == want.tobytes()
+
+
+def test_errors_propagate_from_chunks(small_chunks: list[int]) -> None:
+    _parallel.set_num_threads(2)
+    a = _rand((64, 32), np.float32, np.random.default_rng(RNG_SEED))
+    with pytest.raises(ValueError, match="broadcast"):
+        _parallel.binary(np.add, a, a[:, :3])
+    with pytest.raises(OverflowError):
+        _parallel.binary(np.add, a.astype(np.uint8), 300)
+    with pytest.raises(TypeError):  # float into an int out: a casting error raised by every chunk
+        _parallel.binary(np.add, a, a, out=np.empty(a.shape, np.int32))
+    big = np.full((64, 32), 1e30, np.float32)
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        _parallel.binary(np.multiply, big, big)
+    with np.errstate(over="ignore"):  # the helpers run under the caller's errstate: no warning
+        assert np.isinf(_parallel.binary(np.multiply, big, big)).all()
+
+
+def test_unsupported_arguments_run_serially(small_chunks: list[int]) -> None:
+    _parallel.set_num_threads(2)
+    a = _rand((64, 32), np.float64, np.random.default_rng(RNG_SEED))
+    mask = a > 0
+    out = np.zeros_like(a)
+    _parallel.binary(np.add, a, 1.0, out=out, where=mask)
+    assert np.array_equal(out, np.where(mask, a + 1.0, 0.0))
+    assert np.array_equal(_parallel.binary(np.add, a, [1.0] * 32), a + 1.0)  # a list operand
+    q, r = _parallel.binary(np.divmod, a, 2.0)  # two outputs
+    assert np.array_equal(q, a // 2.0) and np.array_equal(r, a % 2.0)
+    assert np.array_equal(_parallel.unary(lambda x: x * 2, a), a * 2)  # not a ufunc
+    assert small_chunks == []
+
+
+def test_single_thread_never_uses_the_pool(small_chunks: list[int]) -> None:
+    _parallel.set_num_threads(1)
+    a = _rand((64, 32), np.float32, np.random.default_rng(RNG_SEED))
+    _assert_identical(_parallel.binary(np.add, a, a), a + a)
+    assert small_chunks == []
+
+
+# ------------------------------------------------------------------ reductions
+_REDUCE_CASES = [
+    ((97, 131), None),
+    ((97, 131), 0),
+    ((97, 131), 1),
+    ((97, 131), -1),
+    ((11, 13, 17), (0, 2)),
+    ((11, 13, 17), (1,)),
+    ((3, 5000), 1),
+    ((5000, 3), 0),
+]
+
+
+@pytest.mark.parametrize(("shape", "axis"), _REDUCE_CASES)
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.bool_])
+def test_reductions_are_deterministic_across_thread_counts(
+    small_chunks: list[int], shape: Any, axis: Any, keepdims: bool, dtype: Any
+) -> None:
+    a = _rand(shape, dtype, np.random.default_rng(RNG_SEED))
+    ufuncs = (np.logical_or, np.add, np.maximum) if dtype is np.bool_ else (np.add, np.maximum, np.minimum)
+    for u in ufuncs:
+        want = u.reduce(a, axis=axis, keepdims=keepdims)
+        results = []
+        for n in (1, 2, 3, 2, 1):
+            _parallel.set_num_threads(n)
+            results.append(_parallel.reduce(u, a, axis=axis, keepdims=keepdims))
+        for r in results:
+            assert type(r) is type(want)
+            assert np.shape(r) == np.shape(want) and np.asarray(r).dtype == np.asarray(want).dtype
+            assert np.asarray(r).tobytes() == np.asarray(results[0]).tobytes()
+        if u is np.add and np.dtype(dtype).kind == "f":
+            exact = np.add.reduce(a.astype(np.float64), axis=axis, keepdims=keepdims)
+            scale = np.add.reduce(np.abs(a.astype(np.float64)), axis=axis, keepdims=keepdims)
+            assert np.all(np.abs(results[0] - exact) <= scale * 1e-6)
+        else:  # integer sums and max/min are exact
+            assert np.array_equal(results[0], want)
+    assert small_chunks
+
+
+def test_reduction_over_kept_outer_dim_equals_serial(small_chunks: list[int]) -> None:
+    _parallel.set_num_threads(2)
+    a = _rand((300, 257), np.float32, np.random.default_rng(RNG_SEED))
+    for u in (np.add, np.maximum):
+        _assert_identical(_parallel.reduce(u, a, axis=1), u.reduce(a, axis=1))
+        _assert_identical(_parallel.reduce(u, a.T, axis=0), u.reduce(a.T, axis=0))
+
+
+def test_reduction_partition_does_not_depend_on_threads(small_chunks: list[int]) -> None:
+    a = _rand((4000,), np.float32, np.random.default_rng(RNG_SEED))
+    counts = []
+    for n in (1, 2, 5):
+        _parallel.set_num_threads(n)
+        small_chunks.clear()
+        _parallel.reduce(np.add, a)
+        counts.append(tuple(small_chunks))
+    assert counts[0] == counts[1] == counts[2] == (_parallel.REDUCE_BLOCKS,)
+
+
+def test_reduction_dtype_and_errors(small_chunks: list[int]) -> None:
+    _parallel.set_num_threads(2)
+    a = _rand((200, 30), np.float32, np.random.default_rng(RNG_SEED))
+    r = _parallel.reduce(np.add, a, axis=0, dtype=np.float64)
+    assert r.dtype == np.float64
+    assert np.allclose(r, a.astype(np.float64).sum(0), rtol=1e-12, atol=1e-12)
+    i = _rand((200, 30), np.int8, np.random.default_rng(RNG_SEED))
+    assert _parallel.reduce(np.add, i).dtype == np.add.reduce(i).dtype
+    assert int(_parallel.reduce(np.add, i)) == int(i.astype(np.int64).sum())
+    with pytest.raises(np.exceptions.AxisError):
+        _parallel.reduce(np.add, a, axis=2)
+    with pytest.raises(ValueError):
+        _parallel.reduce(np.add, a, axis=(0, 0))
+    assert np.array_equal(_parallel.reduce(np.add, a, axis=()), np.add.reduce(a, axis=()))
+    nan = a.copy()
+    nan[150, 3] = np.nan
+    assert np.isnan(_parallel.reduce(np.maximum, nan)) and np.isnan(_parallel.reduce(np.maximum, nan, axis=0)[3])
+
+
+# ------------------------------------------------------------------ the pool
+def test_run_chunks_runs_every_chunk_once_and_reraises(threads: None) -> None:
+    rt.set_num_threads(3)
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def record(i: int) -> None:
+        with lock:
+            seen.append(i)
+
+    _parallel.run_chunks(record, 50)
+    assert sorted(seen) == list(range(50))
+
+    def fail(i: int) -> None:
+        if i == 7:
+            raise KeyError(i)
+
+    with pytest.raises(KeyError):
+        _parallel.run_chunks(fail, 20)
+
+
+def test_nested_and_concurrent_calls_do_not_deadlock(threads: None) -> None:
+    rt.set_num_threads(2)
+    a = np.arange(1 << 18, dtype=np.float32)
+    results: list[bool] = []
+
+    def inner(i: int) -> None:
+        results.append(np.array_equal(_parallel.unary(np.sqrt, a), np.sqrt(a)))
+
+    _parallel.run_chunks(inner, 4)
+    workers = [threading.Thread(target=inner, args=(0,)) for _ in range(3)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=60)
+    assert results == [True] * 7
