@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--only", nargs="*", help="groups to run: small large reduction matmul autograd memory")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     p.add_argument("--cooldown", type=float, default=None, help="seconds of sleep between rounds (default 0.1)")
+    p.add_argument("--readme", action="store_true", help="also copy the table into README.md")
     p.add_argument("--out", default=os.path.join(RESULTS, "latest.json"), help="where to write the JSON")
     args = p.parse_args(argv)
 
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {
         "machine": info,
         "quick": args.quick,
+        "cooldown_s": 0.1 if args.cooldown is None else args.cooldown,
         "method": "median of interleaved rounds in one process; ratio = rustytorch / torch",
         "cases": rows,
         "small_geomean_ratio": geomean(small),
@@ -235,7 +237,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         json.dump(result, f, indent=2)
     with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
         f.write(table + "\n")
+    if args.readme:
+        update_readme(table)
     return result
+
+
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+_START, _END = "<!-- benchmark table: copied from benchmarks/results/latest.md -->", "<!-- end of benchmark table -->"
+
+
+def update_readme(table: str, path: str = README) -> None:
+    """Replace the table between the README's benchmark markers."""
+    with open(path) as f:
+        text = f.read()
+    head, sep, rest = text.partition(_START)
+    _, sep2, tail = rest.partition(_END)
+    if not sep or not sep2:
+        raise SystemExit(f"no benchmark markers in {path}")
+    with open(path, "w") as f:
+        f.write(f"{head}{_START}\n{table}\n{_END}{tail}")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ RNG_SEED = 1234
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Thread even small arrays (so that the tests stay fast) and record each threaded call's chunk count."""
-    monkeypatch.setattr(_parallel, "MIN_ELEMENTS", 64)
-    monkeypatch.setattr(_parallel, "MIN_REDUCE", 64)
+    for name in ("MIN_ELEMENTS", "MIN_ELEMENTS_COSTLY", "MIN_REDUCE_ROWS", "MIN_REDUCE"):
+        monkeypatch.setattr(_parallel, name, 64)
     monkeypatch.setattr(_parallel, "_MIN_CHUNK", 8)
     monkeypatch.setattr(_parallel, "_ALIGN", 4)
     calls: list[int] = []
@@ -295,6 +295,10 @@ def test_reduction_over_kept_outer_dim_equals_serial(small_chunks: list[int]) ->
     for u in (np.add, np.maximum):
         _assert_identical(_parallel.reduce(u, a, axis=1), u.reduce(a, axis=1))
         _assert_identical(_parallel.reduce(u, a.T, axis=0), u.reduce(a.T, axis=0))
+    long_rows = _rand((8, 20000), np.float32, np.random.default_rng(RNG_SEED))  # rows longer than NumPy's buffer
+    for dtype in (None, np.float64):
+        want = np.add.reduce(long_rows, axis=-1, dtype=dtype, keepdims=True)
+        _assert_identical(_parallel.reduce(np.add, long_rows, axis=-1, dtype=dtype, keepdims=True), want)
 
 
 def test_reduction_partition_does_not_depend_on_threads(small_chunks: list[int]) -> None:

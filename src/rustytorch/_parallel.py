@@ -11,7 +11,8 @@ by the same NumPy loop from the same inputs, and the output has the layout NumPy
 Reductions are deterministic: the partition of a reduced axis depends on the array's shape only
 (never on the thread count or on timing) and the partial results are combined in a fixed order.
 
-Thresholds (``MIN_ELEMENTS``, ``MIN_REDUCE``) were measured with ``benchmarks/threshold.py``.
+The thresholds (``MIN_ELEMENTS``, ``MIN_ELEMENTS_COSTLY``, ``MIN_REDUCE_ROWS``, ``MIN_REDUCE``) are where
+threading started to pay on a 2-core machine, measured with ``benchmarks/threshold.py``.
 """
 
 from __future__ import annotations
@@ -26,12 +27,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["set_num_threads", "get_num_threads", "unary", "binary", "reduce", "MIN_ELEMENTS", "MIN_REDUCE"]
+__all__ = [
+    "set_num_threads", "get_num_threads", "unary", "binary", "reduce", "run_chunks",
+    "MIN_ELEMENTS", "MIN_ELEMENTS_COSTLY", "MIN_REDUCE_ROWS", "MIN_REDUCE",
+]  # fmt: skip
 
 #: elementwise ops with an output of at least this many elements are split over threads
-MIN_ELEMENTS = 1 << 17
-#: reductions of at least this many elements are partitioned (whatever the thread count)
-MIN_REDUCE = 1 << 17
+MIN_ELEMENTS = 1 << 20
+#: the same for ufuncs that cost much more per element than a load and a store (exp, tanh, ...)
+MIN_ELEMENTS_COSTLY = 1 << 19
+#: reductions that keep the outermost dimension split its rows over threads from this many elements
+MIN_REDUCE_ROWS = 1 << 19
+#: reductions over the outermost dimension are partitioned from this many elements (whatever the thread count)
+MIN_REDUCE = 1 << 21
 #: a reduced axis is cut in at most this many blocks (fixed: the partition never depends on threads)
 REDUCE_BLOCKS = 8
 _CHUNKS_PER_THREAD = 2  # a few more chunks than threads balance the load on a busy machine
@@ -42,6 +50,11 @@ _ndarray = np.ndarray
 _ufunc = np.ufunc
 _SCALARS = (int, float, bool, complex, np.generic)
 _ELEMENTWISE_KW = frozenset(("dtype", "casting", "signature"))
+_COSTLY = frozenset(
+    (np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sin, np.cos, np.tan, np.arcsin, np.arccos,
+     np.arctan, np.arctan2, np.sinh, np.cosh, np.tanh, np.arcsinh, np.arccosh, np.arctanh, np.power, np.float_power,
+     np.cbrt, np.hypot, np.logaddexp, np.logaddexp2)
+)  # fmt: skip
 
 
 def _default_threads() -> int:
@@ -292,7 +305,7 @@ def _split(ufunc: Any, ops: tuple[Any, ...], kw: dict[str, Any]) -> np.ndarray |
         except ValueError:
             return None  # the serial call raises NumPy's error
     size = math.prod(shape)
-    if size < MIN_ELEMENTS:
+    if size < (MIN_ELEMENTS_COSTLY if ufunc in _COSTLY else MIN_ELEMENTS):
         return None
     if out is not None:
         if out.shape != shape or not out.flags.writeable:
@@ -361,7 +374,7 @@ def _split_nd(
         else:
             order = sorted(range(nd), key=lambda d: -abs(probe.strides[d]))
             out = np.empty([shape[d] for d in order], probe.dtype).transpose(np.argsort(order))
-    order = sorted(range(nd), key=lambda d: -abs(out.strides[d])) if not out.flags.c_contiguous else range(nd)
+    order = sorted(range(nd), key=lambda d: -abs(out.strides[d])) if not out.flags.c_contiguous else list(range(nd))
     axis = max(order, key=lambda d: shape[d])
     for d in order:
         if shape[d] >= nchunks:
@@ -424,7 +437,7 @@ def reduce(ufunc: Any, a: Any, axis: Any = None, keepdims: bool = False, dtype: 
     >>> np.array_equal(_parallel.reduce(np.maximum, a, axis=1), a.max(axis=1))
     True
     """
-    if a.__class__ is not _ndarray or ufunc.__class__ is not _ufunc or a.size < MIN_REDUCE:
+    if a.__class__ is not _ndarray or ufunc.__class__ is not _ufunc or a.size < min(MIN_REDUCE_ROWS, MIN_REDUCE):
         return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)
     nd = a.ndim
     try:
@@ -443,8 +456,10 @@ def reduce(ufunc: Any, a: Any, axis: Any = None, keepdims: bool = False, dtype: 
         return (slice(None),) * split + (s,)
 
     if split not in axes:
-        # the cut dimension is kept: each chunk reduces its own rows into its part of the output
+        # the cut dimension is kept: each chunk reduces its own rows into its part of the output, as the serial call
         n = min(_num_threads * _CHUNKS_PER_THREAD, shape[split])
+        if n < 2 or a.size < MIN_REDUCE_ROWS:
+            return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)
         bounds = [shape[split] * i // n for i in range(n + 1)]
         probe = ufunc.reduce(a[part(slice(0, 1))], axis=axes, dtype=dtype, keepdims=True)
         out = np.empty(kept_shape, probe.dtype)
@@ -456,6 +471,8 @@ def reduce(ufunc: Any, a: Any, axis: Any = None, keepdims: bool = False, dtype: 
         run_chunks(rows, n)
         return out.reshape(final_shape)
     # the cut dimension is reduced: partial results of fixed blocks, combined in block order
+    if a.size < MIN_REDUCE:
+        return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)
     n = min(REDUCE_BLOCKS, shape[split])
     bounds = [shape[split] * i // n for i in range(n + 1)]
     partials: list[Any] = [None] * n

@@ -287,7 +287,8 @@ def _execute(
     heappush = heapq.heappush
     heappop = heapq.heappop
     nxt = heappop(heap)[1] if heap else None
-    anomaly = ANOMALY[0]
+    anomaly = ANOMALY[0] and ANOMALY[1]
+    prune = needed is not None
     pop = buffers.pop
     get = buffers.get
     while True:
@@ -302,28 +303,25 @@ def _execute(
         else:
             break
         g = pop(node)
-        if node._special or needed is not None:
-            if needed is not None and node not in needed:
+        if node._special or prune:
+            res = _run_special(node, g, target_nrs, captured, capture, create_graph, needed)
+            if res is None:
                 continue
-            g = _special_pre(node, g, target_nrs, captured, capture, create_graph, needed)
-            if g is None:
-                continue
-        try:
-            res = node.backward(node, *g) if node._n_out != 1 else node.backward(node, g)
-        except RuntimeError as e:
-            _reraise(node, e)
-        if not retain_graph and (node._saved or node._saved_result is not None):
+        else:
+            try:
+                res = node.backward(node, g)
+            except RuntimeError as e:
+                _reraise(node, e)
+            if res.__class__ is not tuple:
+                res = tuple(res) if res.__class__ is list else (res,)
+        if not retain_graph:  # free the saved tensors (a later access raises "backward a second time")
             node._saved = None  # type: ignore[assignment]
             node._saved_result = None
         nf = node.next_functions
-        if res.__class__ is not tuple:
-            res = tuple(res) if res.__class__ is list else (res,)
         if len(res) != len(nf):
             res = _fix_count(node, res)
-        if node._hooks is not None:
-            res = _call_post_hooks(node, res, g, node._n_out != 1)
-        meta = node._in_meta
         seq = node._seq
+        meta = node._in_meta
         i = 0
         for child, nr in nf:
             if child is not None:
@@ -336,7 +334,7 @@ def _execute(
                     if d.shape != m[0] or d.dtype is not m[1]:
                         gi = _conform(node, gi, m, i)
                     if anomaly:
-                        _check_finite(node, gi, i)
+                        _check_nan(node, gi, i)
                     if child._n_out == 1:
                         old = get(child)
                         if old is not None:
@@ -364,6 +362,36 @@ def _execute(
                         heappush(heap, (-cs, child))
             i += 1
     return captured
+
+
+def _run_special(
+    node: Node,
+    g: Any,
+    target_nrs: dict[Node, list[int]],
+    captured: dict[tuple[Node, int], Tensor],
+    capture: bool,
+    create_graph: bool,
+    needed: set[Node] | None,
+) -> tuple[Any, ...] | None:
+    """The slow path: pruning, hooks, leaf accumulation, captured gradients, zero-filled missing gradients
+    of multi-output nodes. Returns the node's input gradients, or None when it does not run."""
+    if needed is not None and node not in needed:
+        return None
+    g = _special_pre(node, g, target_nrs, captured, capture, create_graph, needed)
+    if g is None:
+        return None
+    multi = node._n_out != 1
+    try:
+        res = node.backward(node, *g) if multi else node.backward(node, g)
+    except RuntimeError as e:
+        _reraise(node, e)
+    if res.__class__ is not tuple:
+        res = tuple(res) if res.__class__ is list else (res,)
+    if node._hooks is not None:
+        if len(res) != len(node.next_functions):
+            res = _fix_count(node, res)
+        res = _call_post_hooks(node, res, g, multi)
+    return res  # type: ignore[no-any-return]
 
 
 def _special_pre(
@@ -530,12 +558,16 @@ def _conform(node: Node, g: Tensor, m: tuple[Any, Any], i: int) -> Tensor:
     return g
 
 
-def _check_finite(node: Node, g: Tensor, i: int) -> None:
+def _check_nan(node: Node, g: Tensor, i: int) -> None:
+    """Anomaly mode: a NaN gradient raises, naming the node and where its forward ran (as torch)."""
     d = g._data
-    if d.dtype.kind == "f" and not np.isfinite(d).all():
-        bad = "nan" if np.isnan(d).any() else "inf"
-        where = f"\n\nThe forward call of {node.name()} was:\n{node._trace}" if node._trace else ""
-        raise RuntimeError(f"Function '{node.name()}' returned {bad} values in its {i}th output.{where}")
+    if d.dtype.kind in "fV" and np.isnan(d.astype(np.float64, copy=False)).any():
+        where = (
+            f"\n\nThe forward call of {node.name()} that created it was:\n{node._trace}"
+            if node._trace
+            else f" (recorded at {node._location})" if node._location is not None else ""
+        )
+        raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
 
 
 def _sum_to(g: Tensor, shape: tuple[int, ...], node: Node, i: int) -> Tensor:

@@ -77,7 +77,21 @@ class _GradModeContext:
         return self
 
 
-class no_grad(_GradModeContext):
+class _BareDecorator(_GradModeContext):
+    """Also usable as a decorator without parentheses (``@no_grad``), as torch allows."""
+
+    def __new__(cls, orig_func: Any = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {type(orig_func).__name__})")
+        return cls()(orig_func)
+
+    def __init__(self, orig_func: Any = None) -> None:
+        super().__init__()
+
+
+class no_grad(_BareDecorator):
     """Context manager and decorator that disables graph recording, as ``torch.no_grad``.
 
     Examples
@@ -93,7 +107,7 @@ class no_grad(_GradModeContext):
     _value = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_BareDecorator):
     """Context manager and decorator that enables graph recording inside ``no_grad``.
 
     Examples
@@ -155,6 +169,13 @@ class inference_mode(_GradModeContext):
     False
     """
 
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        if not callable(mode):
+            raise TypeError(f"inference_mode(): mode must be a bool, got {type(mode).__name__}")
+        return cls()(mode)
+
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
         self._mode = bool(mode)
@@ -162,14 +183,12 @@ class inference_mode(_GradModeContext):
         self._inf_tokens: list[contextvars.Token[bool]] = []
 
     def __enter__(self) -> None:
-        if self._mode:
-            super().__enter__()
+        super().__enter__()  # inference_mode(False) turns grad mode on, as torch's
         self._inf_tokens.append(INFERENCE_MODE.set(self._mode))
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         INFERENCE_MODE.reset(self._inf_tokens.pop())
-        if self._mode:
-            super().__exit__(exc_type, exc, tb)
+        super().__exit__(exc_type, exc, tb)
 
     def __clone__(self, other: _GradModeContext) -> _GradModeContext:
         super().__clone__(other)

@@ -19,14 +19,13 @@ import sys
 import traceback
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._location import _PKG_DIR, Location
 from .._location import user_location as user_location
+from .._storage import UntypedStorage, flat_buffer
+from .._tensor import Tensor
 from .grad_mode import GRAD_ENABLED
-
-if TYPE_CHECKING:
-    from .._tensor import Tensor
 
 __all__ = ["Node", "SavedTensor", "AccumulateGrad", "RemovableHandle", "user_location", "SAVED_TENSOR_HOOKS"]
 
@@ -37,7 +36,7 @@ _seq = itertools.count()
 next_seq = _seq.__next__
 
 # Anomaly mode (see autograd.anomaly) flips this; read on every recorded op.
-ANOMALY = [False]
+ANOMALY = [False, True]  # [enabled, check_nan]
 
 #: stack of (pack, unpack) pairs installed by ``autograd.graph.saved_tensors_hooks``
 SAVED_TENSOR_HOOKS: contextvars.ContextVar[tuple[tuple[Callable[..., Any], Callable[..., Any]], ...]] = (
@@ -187,16 +186,26 @@ def save_output(t: Tensor) -> SavedTensor:
     if hooks:
         return _pack(s, t, hooks[-1], True)
     s.tensor = None
-    s.data = t._data
+    d = s.data = t._data
     st = t._storage
-    if st is None:
-        st = t._get_storage()
+    if st is None:  # a fresh output: give it its storage now, so that its version counter can be watched
+        st = t._storage = _new_storage(d if d.base is None and d.ndim == 1 else flat_buffer(d))
     s.storage = st
     s.base = t._base
     s.version = st.version
     s.requires_grad = t._requires_grad
     s.unpack_hook = None
     return s
+
+
+def _new_storage(buf: Any) -> UntypedStorage:
+    """``UntypedStorage(buf)`` without the Python-level ``__init__`` (this runs once per saved output);
+    tests/test_autograd_memory.py checks it sets every slot the class has."""
+    st = _new(UntypedStorage)
+    st._buf = buf
+    st.version = 0
+    st.last_write = None
+    return st
 
 
 def _pack(s: SavedTensor, t: Tensor, hooks: tuple[Callable[..., Any], Callable[..., Any]], is_output: bool) -> SavedTensor:
@@ -210,8 +219,6 @@ def _pack(s: SavedTensor, t: Tensor, hooks: tuple[Callable[..., Any], Callable[.
 
 
 def _unpack_hooked(s: SavedTensor, node: Node) -> Tensor:
-    from .._tensor import Tensor
-
     r = s.unpack_hook(s.packed)
     if not isinstance(r, Tensor):
         raise TypeError(f"{node.name()}: the unpack hook of saved_tensors_hooks must return a Tensor, got {type(r).__name__}")
@@ -243,8 +250,6 @@ def _alias(t: Tensor) -> Tensor:
 
 def _output_tensor(s: SavedTensor, node: Node) -> Tensor:
     """The saved output rebuilt: with ``grad_fn`` = its node when the graph is recorded (double backward)."""
-    from .._tensor import Tensor
-
     out = _new(Tensor)
     out._data = s.data
     out._storage = s.storage
@@ -314,6 +319,7 @@ class Node:
         "_seq",  # creation number: every input's node has a smaller one
         "_saved",  # list[SavedTensor | None]; None once released
         "_saved_result",  # SavedTensor | None: the node's own output (``save_result``)
+        "_location",  # Location | None: where forward saved tensors (the user's line)
         "__dict__",  # per-op attributes saved by forward, and the rare per-node settings below
         "__weakref__",
     )
@@ -324,7 +330,6 @@ class Node:
     _out_meta: tuple[Any, ...] | None = None  # ((shape, np.dtype), ...) of multi-output nodes
     _pre_hooks: dict[int, list[Any]] | None = None  # output_nr -> tensor hooks; -1 -> node pre-hooks
     _hooks: list[Any] | None = None  # node post-hooks
-    _location: Location | None = None  # where forward saved tensors
     _trace: str | None = None  # anomaly mode: the forward stack
     materialize_grads = True
     #: the engine takes its slow path for this node: hooks, several outputs, or a leaf's AccumulateGrad
@@ -337,6 +342,7 @@ class Node:
         self._seq = next_seq()
         self._saved = ()  # type: ignore[assignment]
         self._saved_result = None
+        self._location = None
         if ANOMALY[0]:
             self._trace = anomaly_trace()
 
@@ -396,6 +402,8 @@ class Node:
             if self._saved is None:
                 _raise_released(self)
             raise RuntimeError(f"{self._name}: the op's backward reads its result, but forward did not save it")
+        if s.unpack_hook is None and s.storage.version == s.version:
+            return _output_tensor(s, self)
         return s.unpack(self)
 
     def _release(self) -> None:

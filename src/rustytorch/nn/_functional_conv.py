@@ -1,4 +1,10 @@
-"""Convolution and pooling, built on im2col (a strided view) and matmul, as ``torch.nn.functional``."""
+"""Convolution and pooling on strided views (im2col) and matmul, as ``torch.nn.functional``.
+
+``Conv2d`` is one node: the patches of the padded input are copied once out of a strided view
+into an (N·L, C·kh·kw) matrix and multiplied by the weight in a single GEMM (groups: one batched
+GEMM); backward reuses the patches for the weight gradient and sums the patch gradients back
+with kh·kw strided adds (col2im).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
 from .._tensor import Tensor, _make
-from ..ops._registry import register
-from ._primitives import Fold, Take, Unfold, _geometry, im2col, pair
+from ..autograd.grad_mode import GRAD_ENABLED
+from ..ops._registry import Op, register
+from ..ops.join import pad as _pad
+from ._primitives import Fold, Take, Unfold, _geometry, col2im_blocks, mm, pair, windows
 
 __all__ = ["unfold", "fold", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -28,12 +35,15 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
              [4., 5., 7., 8.]]])
     """
     op = "unfold"
-    return Unfold.apply(input, pair(kernel_size, "kernel_size", op), pair(dilation, "dilation", op),  # type: ignore[no-any-return]
-                        pair(padding, "padding", op), pair(stride, "stride", op))
+    k, d, p, s = (pair(v, n, op) for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"),
+                                             (padding, "padding"), (stride, "stride")))  # fmt: skip
+    return Unfold.apply(input, k, d, p, s)  # type: ignore[no-any-return]
 
 
 @register(name="nn.functional.fold", method=False)
-def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
+def fold(
+    input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+) -> Tensor:
     """Sum sliding local blocks back into an image (col2im), the adjoint of ``unfold``.
 
     Examples
@@ -46,21 +56,144 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
               [1., 2., 1.]]]])
     """
     op = "fold"
-    return Fold.apply(input, pair(output_size, "output_size", op), pair(kernel_size, "kernel_size", op),  # type: ignore[no-any-return]
-                      pair(dilation, "dilation", op), pair(padding, "padding", op), pair(stride, "stride", op))
+    o, k, d, p, s = (pair(v, n, op) for v, n in ((output_size, "output_size"), (kernel_size, "kernel_size"),
+                                                (dilation, "dilation"), (padding, "padding"), (stride, "stride")))  # fmt: skip
+    return Fold.apply(input, o, k, d, p, s)  # type: ignore[no-any-return]
 
 
-def _same_padding(kernel: tuple[int, int], dilation: tuple[int, int], op: str) -> tuple[int, int]:
-    total = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
-    if any(t % 2 for t in total):
-        raise NotImplementedError(f"{op}: padding='same' with an even effective kernel size needs asymmetric padding")
-    return total[0] // 2, total[1] // 2
+# ------------------------------------------------------------------------------------------ conv2d
+def _patches(a: np.ndarray, geom: tuple[Any, ...]) -> np.ndarray:
+    """(N, C, H, W) -> (N·oh·ow, C·kh·kw): every window as a row (one copy out of a strided view)."""
+    kernel, dil, pad, stride = geom
+    win = windows(a, kernel, dil, pad, stride, "conv2d")  # (N, C, kh, kw, oh, ow)
+    n, c, kh, kw, oh, ow = win.shape
+    return np.ascontiguousarray(win.transpose(0, 4, 5, 1, 2, 3)).reshape(n * oh * ow, c * kh * kw)
+
+
+class Conv2d(Op):
+    _name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, w: Tensor, b: Tensor | None, geom: tuple[Any, ...], groups: int) -> np.ndarray:
+        xa, wa = x._data, w._data
+        if xa.dtype != wa.dtype or (b is not None and b._data.dtype != xa.dtype):
+            raise RuntimeError(
+                f"conv2d: Input type ({x.dtype!r}) and weight type ({w.dtype!r}) should be the same"
+                + (f" (bias {b.dtype!r})" if b is not None else "")
+            )
+        n = xa.shape[0]
+        o = wa.shape[0]
+        oh, ow = _geometry(xa.shape, *geom, "conv2d")
+        cols = _patches(xa, geom)  # (N L, K)
+        if groups == 1:
+            out2 = mm(cols, wa.reshape(o, -1).T, "conv2d")  # (N L, O)
+        else:
+            kg = cols.shape[1] // groups
+            c3 = cols.reshape(-1, groups, kg).transpose(1, 0, 2)  # (G, N L, Kg)
+            out3 = mm(c3, wa.reshape(groups, o // groups, kg).transpose(0, 2, 1), "conv2d")  # (G, N L, Og)
+            out2 = out3.transpose(1, 0, 2).reshape(-1, o)
+        out = np.ascontiguousarray(out2.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+        if b is not None:
+            out += b._data.reshape(o, 1, 1)
+        if ctx is not None:
+            ctx.save_for_backward(x, w)
+            ctx.cols = cols
+            ctx.geom = geom
+            ctx.groups = groups
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Any, ...]:
+        # out = W ⋆ x + b with x's patches P (rows) = im2col(x):  dW = dOᵀ P,  dP = dO W,  dx = col2im(dP),
+        # db = sum of dO over batch and positions
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        geom, groups = ctx.geom, ctx.groups
+        if not GRAD_ENABLED.get():
+            return _conv_backward_np(grad._data, x._data.shape, w._data, ctx.cols, geom, groups, need)
+        n, _, h, wd = x.shape
+        o = w.shape[0]
+        k = ctx.cols.shape[1]
+        g3 = grad.reshape(n, o, -1)  # (N, O, L)
+        gx = gw = gb = None
+        if groups == 1:
+            if need[1]:
+                gw = g3.matmul(Unfold.apply(x, *geom).transpose(1, 2)).sum(0).reshape(w.shape)
+            if need[0]:
+                gx = Fold.apply(w.reshape(o, k).t().matmul(g3), (h, wd), *geom)
+        else:
+            kg, og = k // groups, o // groups
+            g4 = g3.reshape(n, groups, og, -1)
+            if need[1]:
+                c4 = Unfold.apply(x, *geom).reshape(n, groups, kg, -1)
+                gw = g4.matmul(c4.transpose(-1, -2)).sum(0).reshape(w.shape)
+            if need[0]:
+                gcols = w.reshape(groups, og, kg).transpose(1, 2).matmul(g4).reshape(n, k, -1)
+                gx = Fold.apply(gcols, (h, wd), *geom)
+        if need[2]:
+            gb = grad.sum((0, 2, 3))
+        return gx, gw, gb
+
+
+def _conv_backward_np(
+    g: np.ndarray, xshape: tuple[int, ...], wa: np.ndarray, cols: np.ndarray, geom: Any, groups: int, need: Any
+) -> tuple[Any, ...]:
+    n, c, h, wd = xshape
+    o = wa.shape[0]
+    g2 = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, o)  # (N L, O)
+    gx = gw = gb = None
+    kh, kw = geom[0]
+    oh, ow = g.shape[2], g.shape[3]
+    if groups == 1:
+        if need[1]:
+            gw = _make(mm(g2.T, cols, "conv2d").reshape(wa.shape))
+        if need[0]:
+            gcols = mm(g2, wa.reshape(o, -1), "conv2d")  # (N L, K)
+    else:
+        kg, og = cols.shape[1] // groups, o // groups
+        g3 = g2.reshape(-1, groups, og).transpose(1, 0, 2)  # (G, N L, Og)
+        if need[1]:
+            c3 = cols.reshape(-1, groups, kg).transpose(1, 0, 2)
+            gw = _make(mm(g3.transpose(0, 2, 1), c3, "conv2d").reshape(wa.shape))
+        if need[0]:
+            gcols = mm(g3, wa.reshape(groups, og, kg), "conv2d").transpose(1, 0, 2).reshape(-1, groups * kg)
+    if need[0]:
+        blocks = gcols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, oh, ow)
+        gx = _make(np.ascontiguousarray(col2im_blocks(blocks, (h, wd), *geom)))
+    if need[2]:
+        gb = _make(g.sum((0, 2, 3)))
+    return gx, gw, gb
+
+
+def _conv_padding(padding: Any, kernel: tuple[int, int], dil: tuple[int, int], st: tuple[int, int], op: str) -> Any:
+    """(symmetric padding, extra right/bottom padding or None) for an int, a pair, 'valid' or 'same'."""
+    if not isinstance(padding, str):
+        return pair(padding, "padding", op), None
+    if padding == "valid":
+        return (0, 0), None
+    if padding != "same":
+        raise ValueError(f"{op}: Invalid padding string '{padding}', should be one of 'valid', 'same'")
+    if st != (1, 1):
+        raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
+    total = [d * (k - 1) for k, d in zip(kernel, dil, strict=True)]
+    left = (total[0] // 2, total[1] // 2)
+    extra = (total[0] - 2 * left[0], total[1] - 2 * left[1])  # torch pads the odd one on the right/bottom
+    return left, (extra if extra != (0, 0) else None)
 
 
 @register(name="nn.functional.conv2d", method=False)
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-           dilation: Any = 1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D convolution (cross-correlation) with stride, padding, dilation and groups, as ``torch.nn.functional.conv2d``.
+
+    ``padding`` is an int, a pair, ``'valid'`` or ``'same'`` (stride 1).
 
     Examples
     --------
@@ -70,51 +203,55 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
               [4., 4.]]]])
     """
     op = "conv2d"
-    batched = input.dim() == 4
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"{op}: expected 3D (unbatched) or 4D (batched) input, but got input of size: {list(input.shape)}")
+    nd = input.dim()
+    if nd not in (3, 4):
+        raise RuntimeError(f"{op}: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                           f"{list(input.shape)}")  # fmt: skip
     if weight.dim() != 4:
-        raise RuntimeError(f"{op}: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), got {list(weight.shape)}")
-    x = input if batched else input.unsqueeze(0)
-    n, c, h, w = x.shape
+        raise RuntimeError(f"{op}: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), got "
+                           f"{list(weight.shape)}")  # fmt: skip
+    x = input if nd == 4 else input.unsqueeze(0)
+    c = x.shape[1]
     o, cg, kh, kw = weight.shape
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported, got {groups}")
     if c != cg * groups:
         raise RuntimeError(
             f"{op}: Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to have "
             f"{cg * groups} channels, but got {c} channels instead"
         )
     if o % groups:
-        raise RuntimeError(f"{op}: out_channels ({o}) must be divisible by groups ({groups})")
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight.shape)} instead")  # fmt: skip
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise RuntimeError(f"{op}: Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{o} elements, but got bias of size {list(bias.shape)} instead")  # fmt: skip
     kernel = (kh, kw)
     dil = pair(dilation, "dilation", op)
     st = pair(stride, "stride", op)
-    if isinstance(padding, str):
-        if padding == "valid":
-            pad = (0, 0)
-        elif padding == "same":
-            if st != (1, 1):
-                raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
-            pad = _same_padding(kernel, dil, op)
-        else:
-            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of 'valid', 'same'")
-    else:
-        pad = pair(padding, "padding", op)
-    oh, ow = _geometry((h, w), kernel, dil, pad, st, op)
-    cols = Unfold.apply(x, kernel, dil, pad, st)  # (N, C*kh*kw, L)
-    if groups == 1:
-        out = weight.reshape(o, -1).matmul(cols)  # (N, O, L)
-    else:
-        k = cg * kh * kw
-        out = weight.reshape(groups, o // groups, k).matmul(cols.reshape(n, groups, k, oh * ow)).reshape(n, o, oh * ow)
-    if bias is not None:
-        out = out + bias.reshape(1, o, 1)
-    out = out.reshape(n, o, oh, ow)
-    return out if batched else out.squeeze(0)
+    pad, extra = _conv_padding(padding, kernel, dil, st, op)
+    if extra is not None:
+        x = _pad(x, (0, extra[1], 0, extra[0]))
+    h, w = x.shape[-2], x.shape[-1]
+    if h + 2 * pad[0] < dil[0] * (kh - 1) + 1 or w + 2 * pad[1] < dil[1] * (kw - 1) + 1:
+        raise RuntimeError(
+            f"{op}: Calculated padded input size per channel: ({h + 2 * pad[0]} x {w + 2 * pad[1]}). Kernel size: "
+            f"({dil[0] * (kh - 1) + 1} x {dil[1] * (kw - 1) + 1}). Kernel size can't be greater than actual input size"
+        )
+    out = Conv2d.apply(x, weight, bias, (kernel, dil, pad, st), groups)
+    return out if nd == 4 else out.squeeze(0)
 
 
 @register(name="nn.functional.conv1d", method=False)
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-           dilation: Any = 1, groups: int = 1) -> Tensor:
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
     """1-D convolution, as ``torch.nn.functional.conv1d`` (a 2-D convolution over a height of 1).
 
     Examples
@@ -124,31 +261,55 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     tensor([[[2., 2., 2.]]])
     """
     if input.dim() not in (2, 3):
-        raise RuntimeError(f"conv1d: expected 2D (unbatched) or 3D (batched) input, but got input of size: {list(input.shape)}")
+        raise RuntimeError(f"conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                           f"{list(input.shape)}")  # fmt: skip
     if weight.dim() != 3:
-        raise RuntimeError(f"conv1d: expected a 3-D weight (out_channels, in_channels/groups, kW), got {list(weight.shape)}")
+        raise RuntimeError(f"conv1d: expected a 3-D weight (out_channels, in_channels/groups, kW), got "
+                           f"{list(weight.shape)}")  # fmt: skip
 
-    pad = padding if isinstance(padding, str) else (0, padding if isinstance(padding, int) else padding[0])
-    st = (1, stride if isinstance(stride, int) else stride[0])
-    dil = (1, dilation if isinstance(dilation, int) else dilation[0])
-    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, st, pad, dil, groups)
+    def one(v: Any, name: str) -> int:
+        t = (v,) if isinstance(v, int | np.integer) else tuple(v)
+        if len(t) != 1:
+            raise ValueError(f"conv1d: {name} must be an int or a 1-tuple, got {v!r}")
+        return int(t[0])
+
+    pad = padding if isinstance(padding, str) else (0, one(padding, "padding"))
+    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, (1, one(stride, "stride")), pad,
+                 (1, one(dilation, "dilation")), groups)  # fmt: skip
     return out.squeeze(-2)
 
 
+# ------------------------------------------------------------------------------------------ pooling
 def _pool_params(kernel_size: Any, stride: Any, padding: Any, dilation: Any, op: str) -> tuple[Any, ...]:
     k = pair(kernel_size, "kernel_size", op)
     s = k if stride is None or (isinstance(stride, list | tuple) and len(stride) == 0) else pair(stride, "stride", op)
     p = pair(padding, "padding", op)
     d = pair(dilation, "dilation", op)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={list(p)}, kernel_size={list(k)}")
+        raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={p[0]}, "
+                           f"kernel_size={k[0]} and dilation={d[0]}")  # fmt: skip
     return k, s, p, d
 
 
+def _pool_input(input: Tensor, op: str) -> tuple[Tensor, bool]:
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"{op}: Expected 3D or 4D (batch mode) tensor for input, got shape {list(input.shape)}")
+    if input.dim() == 4:
+        return input, True
+    return input.unsqueeze(0), False
+
+
 @register(name="nn.functional.max_pool2d", method=False)
-def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-               ceil_mode: bool = False, return_indices: bool = False) -> Any:
-    """2-D max pooling (the gradient goes to each window's maximum), as ``torch.nn.functional.max_pool2d``.
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """2-D max pooling (the gradient goes to each window's first maximum), as ``torch.nn.functional.max_pool2d``.
 
     Examples
     --------
@@ -161,37 +322,38 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if ceil_mode:
         raise NotImplementedError(f"{op}: ceil_mode=True is not supported")
     k, s, p, d = _pool_params(kernel_size, stride, padding, dilation, op)
-    batched = input.dim() == 4
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"{op}: expected 3D or 4D input, got {list(input.shape)}")
-    x = input if batched else input.unsqueeze(0)
-    n, c, h, w = x.shape
+    x, batched = _pool_input(input, op)
     a = x._data
-    if p != (0, 0):
-        fill = -np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min
-        a = np.pad(a, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=fill)
-    # positions (flat index into the unpadded H*W plane) of every window element, via the same im2col
-    pos = np.full((1, 1, h + 2 * p[0], w + 2 * p[1]), -1, dtype=np.int64)
-    pos[0, 0, p[0] : p[0] + h, p[1] : p[1] + w] = np.arange(h * w).reshape(h, w)
-    cols = im2col(a, k, d, (0, 0), s, op)  # (N, C*kh*kw, L)
-    pcols = im2col(pos, k, d, (0, 0), s, op)[0]  # (kh*kw, L)
-    oh, ow = _geometry((h, w), k, d, p, s, op)
-    win = cols.reshape(n, c, k[0] * k[1], oh * ow)
-    arg = win.argmax(axis=2)  # (N, C, L)
-    local = np.take_along_axis(pcols[None, None], arg[:, :, None, :], axis=2)[:, :, 0, :]  # (N, C, L) in H*W
-    flat = (np.arange(n * c, dtype=np.int64).reshape(n, c, 1) * (h * w) + local).reshape(n, c, oh, ow)
+    n, c, h, w = a.shape
+    if a.dtype.kind == "b":
+        raise NotImplementedError(f"{op}: \"max_pool2d\" not implemented for 'Bool'")
+    fill = -np.inf if a.dtype.kind == "f" or a.dtype.name == "bfloat16" else np.iinfo(a.dtype).min
+    win = windows(a, k, d, p, s, op, fill)  # (N, C, kh, kw, oh, ow)
+    oh, ow = win.shape[-2:]
+    arg = np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c, oh, ow, -1).argmax(-1)
+    i, j = np.divmod(arg, k[1])
+    rows = np.arange(oh).reshape(oh, 1) * s[0] + i * d[0] - p[0]
+    cols = np.arange(ow) * s[1] + j * d[1] - p[1]
+    local = rows * w + cols  # (N, C, oh, ow): position in the H*W plane, as torch's indices
+    flat = local + np.arange(n * c, dtype=np.int64).reshape(n, c, 1, 1) * (h * w)
     out = Take.apply(x, flat)
     if not batched:
         out = out.squeeze(0)
     if return_indices:
-        idx = _make(local.reshape(n, c, oh, ow) if batched else local.reshape(c, oh, ow))
-        return out, idx
+        return out, _make(local if batched else local[0])
     return out
 
 
 @register(name="nn.functional.avg_pool2d", method=False)
-def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
 
     Examples
@@ -204,24 +366,32 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     op = "avg_pool2d"
     if ceil_mode:
         raise NotImplementedError(f"{op}: ceil_mode=True is not supported")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError(f"{op}: divisor must be not zero")
     k, s, p, _ = _pool_params(kernel_size, stride, padding, 1, op)
-    batched = input.dim() == 4
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"{op}: expected 3D or 4D input, got {list(input.shape)}")
-    x = input if batched else input.unsqueeze(0)
+    x, batched = _pool_input(input, op)
     n, c, h, w = x.shape
     oh, ow = _geometry((h, w), k, (1, 1), p, s, op)
-    cols = Unfold.apply(x, k, (1, 1), p, s).reshape(n, c, k[0] * k[1], oh * ow)
+    cols = Unfold.apply(x, k, (1, 1), p, s).reshape(n, c, k[0] * k[1], oh, ow)
     total = cols.sum(2)
     if divisor_override is not None:
         out = total / divisor_override
     elif count_include_pad or p == (0, 0):
         out = total / (k[0] * k[1])
     else:
-        counts = im2col(np.ones((1, 1, h, w), dtype=x._data.dtype), k, (1, 1), p, s, op).sum(axis=1)
-        out = total / _make(counts.reshape(1, 1, -1))
-    out = out.reshape(n, c, oh, ow)
+        ones = np.ones((1, 1, h, w), dtype=x._data.dtype)
+        counts = windows(ones, k, (1, 1), p, s, op).sum(axis=(2, 3))
+        out = total / _make(counts)
     return out if batched else out.squeeze(0)
+
+
+def _adaptive_matrix(n_in: int, n_out: int, dtype: Any) -> np.ndarray:
+    """(n_out, n_in) averaging matrix of torch's adaptive windows [floor(i n/o), ceil((i+1) n/o))."""
+    m = np.zeros((n_out, n_in), dtype=dtype)
+    for i in range(n_out):
+        lo, hi = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+        m[i, lo:hi] = 1.0 / (hi - lo)
+    return m
 
 
 @register(name="nn.functional.adaptive_avg_pool2d", method=False)
@@ -236,21 +406,21 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """
     op = "adaptive_avg_pool2d"
     if input.dim() not in (3, 4):
-        raise RuntimeError(f"{op}: expected 3D or 4D input, got {list(input.shape)}")
+        raise RuntimeError(f"{op}: Expected 3D or 4D tensor, but got {list(input.shape)}")
     h, w = input.shape[-2], input.shape[-1]
-    osz = output_size if isinstance(output_size, list | tuple) else (output_size, output_size)
+    osz = tuple(output_size) if isinstance(output_size, list | tuple) else (output_size, output_size)
+    if len(osz) != 2:
+        raise RuntimeError(f"{op}: output_size must be 2, got {list(osz)}")
     oh = h if osz[0] is None else int(osz[0])
     ow = w if osz[1] is None else int(osz[1])
-    if h % oh == 0 and w % ow == 0:
-        return avg_pool2d(input, (h // oh, w // ow))
-    rows = []
-    for i in range(oh):
-        h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
-        cols = []
-        for j in range(ow):
-            w0, w1 = (j * w) // ow, -((-(j + 1) * w) // ow)
-            cols.append(input[..., h0:h1, w0:w1].mean(dim=(-2, -1)))
-        rows.append(ops.stack(cols, -1))  # type: ignore[attr-defined]
-    return ops.stack(rows, -2)  # type: ignore[attr-defined]
-
-
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"{op}: output_size must be positive, got {[oh, ow]}")
+    if h % oh == 0 and w % ow == 0:  # equal windows: a reshape and a mean
+        shape = (*input.shape[:-2], oh, h // oh, ow, w // ow)
+        return input.reshape(shape).mean((-3, -1))  # type: ignore[no-any-return]
+    if not input.is_floating_point():
+        raise NotImplementedError(f"{op}: \"adaptive_avg_pool2d\" not implemented for {input.dtype!r}")
+    dt = input._data.dtype
+    rows = _make(_adaptive_matrix(h, oh, dt))
+    cols = _make(_adaptive_matrix(w, ow, dt).T.copy())
+    return rows.matmul(input).matmul(cols)  # type: ignore[no-any-return]

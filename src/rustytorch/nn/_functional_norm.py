@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from .._tensor import Tensor
-from ..autograd.grad_mode import no_grad
-from ..ops._registry import register
+import numpy as np
+
+from .._tensor import Tensor, _make
+from ..autograd.grad_mode import GRAD_ENABLED, no_grad
+from ..ops._pointwise import not_implemented
+from ..ops._registry import Op, fp, register
 
 __all__ = ["batch_norm", "layer_norm"]
 
@@ -54,10 +58,99 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return out
 
 
+def _ln_np(a: np.ndarray, d: int, eps: float, w: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(output, xhat, rstd) over rows of length ``d`` (float16/bfloat16 computed in float32, as torch)."""
+    x = a.reshape(-1, d)
+    if x.dtype.itemsize < 4:
+        x = x.astype(np.float32)
+    xc = x - np.add.reduce(x, 1, keepdims=True) / x.dtype.type(d)
+    var = np.add.reduce(xc * xc, 1, keepdims=True) / x.dtype.type(d)
+    var += x.dtype.type(eps)
+    rstd = np.sqrt(var, out=var)
+    np.reciprocal(rstd, out=rstd)
+    xc *= rstd
+    out = xc if w is None else xc * w.reshape(-1)
+    if b is not None:
+        out = out + b.reshape(-1) if out is xc else np.add(out, b.reshape(-1), out=out)
+    return out.reshape(a.shape).astype(a.dtype, copy=False), xc, rstd
+
+
+class LayerNorm(Op):
+    _name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, w: Tensor | None, b: Tensor | None, nd: int, eps: float) -> np.ndarray:
+        a = x._data
+        d = math.prod(a.shape[a.ndim - nd :])
+        out, xhat, rstd = fp(_ln_np, a, d, eps, None if w is None else w._data, None if b is None else b._data)
+        if ctx is not None:
+            ctx.save_for_backward(x, w)
+            ctx.xhat = xhat
+            ctx.rstd = rstd
+            ctx.nd = nd
+            ctx.eps = eps
+        return out  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Any, ...]:
+        # y = x̂ w + b, x̂ = (x - mean) rstd:  dx = rstd (dx̂ - mean(dx̂) - x̂ mean(dx̂ x̂)) with dx̂ = dy w,
+        # dw = sum over rows of dy x̂, db = sum over rows of dy
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        nd = ctx.nd
+        if not GRAD_ENABLED.get():
+            return fp(_ln_backward_np, grad._data, ctx.xhat, ctx.rstd, None if w is None else w._data, nd, need)
+        dims = tuple(range(x.dim() - nd, x.dim()))
+        lead = tuple(range(x.dim() - nd))
+        xc = x - x.mean(dims, keepdim=True)
+        rstd = ((xc * xc).mean(dims, keepdim=True) + ctx.eps).rsqrt()
+        xhat = xc * rstd
+        gx = gw = gb = None
+        if need[0]:
+            gxhat = grad if w is None else grad * w
+            gx = rstd * (gxhat - gxhat.mean(dims, keepdim=True) - xhat * (gxhat * xhat).mean(dims, keepdim=True))
+        if need[1]:
+            gw = (grad * xhat).sum(lead) if lead else grad * xhat
+        if need[2]:
+            gb = grad.sum(lead) if lead else grad
+        return gx, gw, gb
+
+
+def _ln_backward_np(
+    g: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, w: Any, nd: int, need: Any
+) -> tuple[Any, ...]:
+    shape = g.shape
+    d = xhat.shape[1]
+    g2 = g.reshape(-1, d)
+    if g2.dtype != xhat.dtype:
+        g2 = g2.astype(xhat.dtype)
+    ns = shape[len(shape) - nd :]
+    gx = gw = gb = None
+    if need[0]:
+        gxh = g2 if w is None else g2 * w.reshape(-1)
+        inv_d = xhat.dtype.type(1.0 / d)
+        t = gxh - np.add.reduce(gxh, 1, keepdims=True) * inv_d
+        t -= xhat * (np.add.reduce(gxh * xhat, 1, keepdims=True) * inv_d)
+        t *= rstd
+        gx = _make(t.reshape(shape))
+    if need[1]:
+        gw = _make(np.add.reduce(g2 * xhat, 0).reshape(ns))
+    if need[2]:
+        gb = _make(np.add.reduce(g2, 0).reshape(ns))
+    return gx, gw, gb
+
+
 @register(name="nn.functional.layer_norm", method=False)
-def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dims (biased variance), as ``torch.nn.functional.layer_norm``.
+
+    One node: the forward keeps the normalised input and the inverse deviations for backward.
 
     Examples
     --------
@@ -65,19 +158,17 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     >>> rt.nn.functional.layer_norm(rt.tensor([[1.0, 3.0]]), (2,))
     tensor([[-1.0000,  1.0000]])
     """
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[input.dim() - len(ns) :]) != ns:
+    ns = (int(normalized_shape),) if isinstance(normalized_shape, int | np.integer) else tuple(normalized_shape)
+    shape = tuple(input.shape)
+    if not ns or len(ns) > len(shape) or shape[len(shape) - len(ns) :] != ns:
         raise RuntimeError(
             f"layer_norm: Given normalized_shape={list(ns)}, expected input with shape [*, {', '.join(map(str, ns))}], "
-            f"but got input of size{list(input.shape)}"
+            f"but got input of size{list(shape)}"
         )
-    dims = tuple(range(input.dim() - len(ns), input.dim()))
-    mean = input.mean(dim=dims, keepdim=True)
-    centered = input - mean
-    var = (centered * centered).mean(dim=dims, keepdim=True)
-    out = centered * (var + eps).rsqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(f"layer_norm: Expected {name} to be of same shape as normalized_shape, but got {name} "
+                               f"of shape {list(t.shape)} and normalized_shape = {list(ns)}")  # fmt: skip
+    if not input.is_floating_point():
+        raise not_implemented("layer_norm", input._data.dtype)
+    return LayerNorm.apply(input, weight, bias, len(ns), float(eps))  # type: ignore[no-any-return]

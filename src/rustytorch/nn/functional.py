@@ -1,7 +1,8 @@
 """``rustytorch.nn.functional``: the stateless forms of the layers, as ``torch.nn.functional``.
 
-Activations such as ``relu``, ``softmax`` and ``log_softmax`` are the top-level ops; the rest
-is composed from ops and the primitives in ``nn._primitives``.
+``relu``, ``tanh``, ``sigmoid``, ``softmax`` and ``log_softmax`` wrap the top-level ops (with
+torch.nn.functional's signatures); ``pad`` is ``ops.join.pad``; the rest is built here and in
+``_functional_conv`` / ``_functional_loss`` / ``_functional_norm`` on the primitives of ``_primitives``.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
+from .. import _random
+from .._dtype import get_default_dtype
 from .._tensor import Tensor, _make
-from ..ops._registry import OPS, register
-from ._functional_conv import (
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    conv1d,
-    conv2d,
-    fold,
-    max_pool2d,
-    unfold,
-)
+from ..ops.activation import log_softmax as _log_softmax
+from ..ops.activation import relu as _relu
+from ..ops.activation import sigmoid as _sigmoid
+from ..ops.activation import softmax as _softmax
+from ..ops.join import pad
+from ..ops.math import tanh as _tanh
+from ..ops._registry import inplace, register
+from ._functional_attention import scaled_dot_product_attention
+from ._functional_conv import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, fold, max_pool2d, unfold
 from ._functional_loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -32,7 +33,7 @@ from ._functional_loss import (
     nll_loss,
 )
 from ._functional_norm import batch_norm, layer_norm
-from ._primitives import Linear, Take
+from ._primitives import Gelu, Linear, Silu, TakeRows
 
 __all__ = [
     "linear",
@@ -71,15 +72,82 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # activations and pad are ops registered by their own modules (rt.relu, rt.softmax, ...)
-    if name in ("relu", "tanh", "sigmoid", "softmax", "log_softmax"):
-        return getattr(ops, name)
-    if name == "relu_":
-        return lambda input: input.relu_()
-    if name == "pad":
-        return OPS["nn.functional.pad"]
-    raise AttributeError(f"module 'rustytorch.nn.functional' has no attribute '{name}'")
+# ----------------------------------------------------------------------- activations (top-level ops)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(input, 0)``, as ``torch.nn.functional.relu`` (``inplace=True`` writes into ``input``).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.nn.functional.relu(rt.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
+    return input.relu_() if inplace else _relu(input)  # type: ignore[attr-defined, no-any-return]
+
+
+def relu_(input: Tensor) -> Tensor:
+    """``relu`` in place, as ``torch.nn.functional.relu_``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> x = rt.tensor([-1.0, 2.0]); rt.nn.functional.relu_(x); x
+    tensor([0., 2.])
+    tensor([0., 2.])
+    """
+    return input.relu_()  # type: ignore[attr-defined, no-any-return]
+
+
+def tanh(input: Tensor) -> Tensor:
+    """``tanh(input)``, as ``torch.nn.functional.tanh``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.nn.functional.tanh(rt.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.7616])
+    """
+    return _tanh(input)  # type: ignore[no-any-return]
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """``1 / (1 + exp(-input))``, as ``torch.nn.functional.sigmoid``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.nn.functional.sigmoid(rt.tensor([0.0]))
+    tensor([0.5000])
+    """
+    return _sigmoid(input)  # type: ignore[no-any-return]
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """Softmax along ``dim``, as ``torch.nn.functional.softmax`` (``dtype`` casts the input first).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.nn.functional.softmax(rt.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    return _softmax(input, dim, dtype, _stacklevel=_stacklevel + 1)  # type: ignore[no-any-return]
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """Log-softmax along ``dim``, as ``torch.nn.functional.log_softmax``.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> rt.nn.functional.log_softmax(rt.tensor([0.0, 0.0]), dim=0)
+    tensor([-0.6931, -0.6931])
+    """
+    return _log_softmax(input, dim, dtype, _stacklevel=_stacklevel + 1)  # type: ignore[no-any-return]
+
+
+def _in_place(input: Tensor, name: str, fn: Any, *args: Any) -> Tensor:
+    return inplace(input, name, lambda t, *a: fn(t, *a), *args)
 
 
 @register(name="nn.functional.linear", method=False)
@@ -98,7 +166,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 @register(name="nn.functional.gelu", method=False)
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """GELU: ``x·Φ(x)`` (``approximate='tanh'`` for the tanh form), as ``torch.nn.functional.gelu``.
+    """GELU ``x·Φ(x)`` (``approximate='tanh'``: the tanh form), one node, as ``torch.nn.functional.gelu``.
 
     Examples
     --------
@@ -106,17 +174,14 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     >>> rt.nn.functional.gelu(rt.tensor([-1.0, 0.0, 1.0]))
     tensor([-0.1587,  0.0000,  0.8413])
     """
-    if approximate == "none":
-        return input * 0.5 * (1.0 + ops.erf(input * (1.0 / math.sqrt(2.0))))  # type: ignore[attr-defined]
-    if approximate == "tanh":
-        inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (1.0 + ops.tanh(inner))  # type: ignore[attr-defined]
-    raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got {approximate!r}")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got {approximate!r}")
+    return Gelu.apply(input, approximate == "tanh")  # type: ignore[no-any-return]
 
 
 @register(name="nn.functional.silu", method=False)
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """SiLU (swish): ``x·sigmoid(x)``, as ``torch.nn.functional.silu``.
+    """SiLU (swish) ``x·sigmoid(x)``, one node, as ``torch.nn.functional.silu``.
 
     Examples
     --------
@@ -124,7 +189,16 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     >>> rt.nn.functional.silu(rt.tensor([0.0, 1.0]))
     tensor([0.0000, 0.7311])
     """
-    return input * ops.sigmoid(input)  # type: ignore[attr-defined]
+    if inplace:
+        return _in_place(input, "silu_", silu)
+    return Silu.apply(input)  # type: ignore[no-any-return]
+
+
+def _float_only(input: Tensor, kernel: str) -> None:
+    if not input.is_floating_point():
+        from ..ops._pointwise import not_implemented
+
+        raise not_implemented(kernel, input._data.dtype)
 
 
 @register(name="nn.functional.leaky_relu", method=False)
@@ -137,7 +211,10 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     >>> rt.nn.functional.leaky_relu(rt.tensor([-2.0, 3.0]), 0.1)
     tensor([-0.2000,  3.0000])
     """
-    return ops.where(input > 0, input, input * negative_slope)  # type: ignore[attr-defined]
+    _float_only(input, "leaky_relu_cpu")
+    if inplace:
+        return _in_place(input, "leaky_relu_", leaky_relu, negative_slope)
+    return input * _make((input._data > 0).choose(input._data.dtype.type(negative_slope), input._data.dtype.type(1)))
 
 
 @register(name="nn.functional.elu", method=False)
@@ -150,12 +227,15 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     >>> rt.nn.functional.elu(rt.tensor([-1.0, 2.0]))
     tensor([-0.6321,  2.0000])
     """
-    return ops.where(input > 0, input, ops.expm1(input) * alpha)  # type: ignore[attr-defined]
+    _float_only(input, "elu_cpu")
+    if inplace:
+        return _in_place(input, "elu_", elu, alpha)
+    return input.where(input > 0, input.expm1() * alpha)  # type: ignore[attr-defined, no-any-return]
 
 
 @register(name="nn.functional.softplus", method=False)
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """``log(1 + exp(beta·x)) / beta``, linear above ``threshold``, as ``torch.nn.functional.softplus``.
+    """``log(1 + exp(beta·x)) / beta``, linear where ``beta·x > threshold``, as ``torch.nn.functional.softplus``.
 
     Examples
     --------
@@ -163,42 +243,60 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     >>> rt.nn.functional.softplus(rt.tensor([0.0, 30.0]))
     tensor([ 0.6931, 30.0000])
     """
+    _float_only(input, "softplus_cpu")
     bx = input * beta
-    soft = ops.log1p(ops.exp(ops.clamp(bx, max=threshold))) / beta  # type: ignore[attr-defined]
-    return ops.where(bx > threshold, input, soft)  # type: ignore[attr-defined]
+    soft = bx.clamp(max=threshold).exp().log1p() / beta  # type: ignore[attr-defined]
+    return input.where(bx > threshold, soft)  # type: ignore[attr-defined, no-any-return]
 
 
 @register(name="nn.functional.dropout", method=False)
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` when training.
 
+    As ``torch.nn.functional.dropout``; the mask is drawn from the global generator (``rt.manual_seed``).
+
     Examples
     --------
     >>> import rustytorch as rt
     >>> rt.nn.functional.dropout(rt.ones(3), p=0.5, training=False)
     tensor([1., 1., 1.])
+    >>> _ = rt.manual_seed(0); rt.nn.functional.dropout(rt.ones(6), p=0.5)
+    tensor([0., 2., 2., 0., 2., 2.])
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    dt = input._data.dtype if input.is_floating_point() else get_default_dtype().np
     if p == 1.0:
-        return input * 0.0
-    keep = ops.rand_like(input, dtype=input.dtype) >= p  # type: ignore[attr-defined]
-    out = input * keep * (1.0 / (1.0 - p))
+        mask = np.zeros(input._data.shape, dtype=dt)
+    else:
+        u = _random.rng(None).random(input._data.shape, dtype=np.float64 if dt == np.float64 else np.float32)
+        mask = (u >= p).astype(dt)
+        mask *= dt.type(1.0 / (1.0 - p))
     if inplace:
-        with_grad = input.requires_grad
-        if with_grad:
-            return out
-        input.copy_(out)  # type: ignore[attr-defined]
-        return input
-    return out
+        return inplace_mul(input, _make(mask))
+    return input * _make(mask)
+
+
+def inplace_mul(input: Tensor, mask: Tensor) -> Tensor:
+    return inplace(input, "dropout_", lambda t, m: t * m, mask)
 
 
 @register(name="nn.functional.embedding", method=False)
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
-              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """Rows of ``weight`` at the integer indices ``input``; the ``padding_idx`` row gets no gradient.
+
+    As ``torch.nn.functional.embedding`` (``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are
+    not supported).
 
     Examples
     --------
@@ -209,25 +307,25 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
              [1., 2.]]])
     """
     idx = input._data
-    if idx.dtype.kind not in "iu":
+    if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4:
         raise RuntimeError(
-            f"embedding: expected indices of type Long or Int, but got {input.dtype!r}"
+            "embedding: Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+            f"Long, Int; but got {input.dtype!r} instead"
         )
-    v, d = weight.shape
-    if idx.size and (idx.min() < -v or idx.max() >= v):
-        raise IndexError(f"embedding: index out of range in self (indices must be in [0, {v}), got values in [{idx.min()}, {idx.max()}])")
-    if max_norm is not None:
-        raise NotImplementedError("embedding: max_norm is not supported")
-    rows = np.where(idx < 0, idx + v, idx).astype(np.int64)
-    flat = rows[..., None] * d + np.arange(d)
-    w = weight
-    if padding_idx is not None and weight.requires_grad:
-        pad = padding_idx % v
-        mask = np.zeros((v, 1), dtype=weight._data.dtype)
-        mask[pad] = 1.0
-        m = _make(mask)
-        w = weight * (1.0 - m) + weight.detach() * m  # the padding row is a constant: no gradient
-    return Take.apply(w, flat)  # type: ignore[no-any-return]
+    if weight.dim() != 2:
+        raise RuntimeError(f"embedding: 'weight' must be 2-D, got shape {list(weight.shape)}")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    v = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= v):
+        bad = idx[(idx < 0) | (idx >= v)].reshape(-1)[0]
+        raise IndexError(f"embedding: index out of range in self (index {bad}, num_embeddings {v})")
+    skip = None
+    if padding_idx is not None:
+        if not -v <= padding_idx < v:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        skip = padding_idx % v
+    return TakeRows.apply(weight, idx, skip)  # type: ignore[no-any-return]
 
 
 @register(name="nn.functional.one_hot", method=False)
@@ -242,19 +340,21 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             [0, 0, 1]])
     """
     a = tensor._data
-    if a.dtype.kind not in "iu":
+    if a.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
         if a.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(a.max()) + 1
-    if a.size and (a.min() < 0 or a.max() >= num_classes):
-        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got values in [{a.min()}, {a.max()}]")
+    if a.size and a.min() < 0:
+        raise RuntimeError("one_hot: Class values must be non-negative.")
+    if a.size and a.max() >= num_classes:
+        raise RuntimeError(f"one_hot: Class values must be smaller than num_classes ({num_classes}), got {a.max()}")
     return _make((a[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 @register(name="nn.functional.normalize", method=False)
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
     """``input / max(‖input‖_p, eps)`` along ``dim``, as ``torch.nn.functional.normalize``.
 
     Examples
@@ -263,40 +363,8 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
     >>> rt.nn.functional.normalize(rt.tensor([[3.0, 4.0]]))
     tensor([[0.6000, 0.8000]])
     """
-    denom = ops.clamp(input.norm(p, dim, keepdim=True), min=eps)  # type: ignore[attr-defined]
-    return input / denom.expand_as(input)
-
-
-@register(name="nn.functional.scaled_dot_product_attention", method=False)
-def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
-                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
-                                 enable_gqa: bool = False) -> Tensor:
-    """``softmax(q kᵀ · scale + mask) v``, with an optional causal mask, as ``torch.nn.functional.scaled_dot_product_attention``.
-
-    Examples
-    --------
-    >>> import rustytorch as rt
-    >>> q = k = v = rt.ones(1, 2, 4)
-    >>> rt.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True).shape
-    rustytorch.Size([1, 2, 4])
-    """
-    if query.shape[-1] != key.shape[-1]:
-        raise RuntimeError(f"scaled_dot_product_attention: query and key embedding sizes differ: {list(query.shape)} and {list(key.shape)}")
-    if is_causal and attn_mask is not None:
-        raise RuntimeError("scaled_dot_product_attention: explicit attn_mask should not be set when is_causal=True")
-    s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = query.matmul(key.transpose(-2, -1)) * s
-    lq, lk = query.shape[-2], key.shape[-2]
-    if is_causal:
-        allowed = _make(np.tril(np.ones((lq, lk), dtype=bool)))
-        scores = scores.masked_fill(~allowed, float("-inf"))
-    elif attn_mask is not None:
-        if attn_mask.dtype.name == "bool":
-            scores = scores.masked_fill(~attn_mask, float("-inf"))
-        else:
-            scores = scores + attn_mask
-    attn = ops.softmax(scores, -1)  # type: ignore[attr-defined]
-    if dropout_p > 0.0:
-        attn = dropout(attn, dropout_p)
-    return attn.matmul(value)
-
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps)  # type: ignore[attr-defined]
+    r = input / denom.expand_as(input)
+    if out is not None:
+        return inplace(out, "normalize", lambda t, v: v, r.detach())
+    return r

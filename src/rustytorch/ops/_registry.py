@@ -24,6 +24,7 @@ input's shape, casts them to its dtype and checks them; backward returns one gra
 from __future__ import annotations
 
 import contextvars
+import sys
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -31,10 +32,11 @@ import numpy as np
 
 from .. import _dtype, _parallel
 from .._dtype import _FROM_NP, _PROMOTE, combine_categories, scalar_dtype
+from .._location import _PKG_DIR, Location
 from .._tensor import Tensor, _make, _make_view
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..autograd.node import ANOMALY as _ANOMALY
-from ..autograd.node import Node, anomaly_trace, register_view
+from ..autograd.node import Node, anomaly_trace, register_view, save_output
 from ..autograd.node import next_seq as _next_seq
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
 ]
 
 _new = object.__new__
+_getframe = sys._getframe
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 # name -> public function; the op-table test checks every entry has a table row.
@@ -359,26 +362,27 @@ def _arr(o: Any) -> np.ndarray:
 def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
     """Run ``cls.forward`` with a fresh node as ``ctx`` and attach the node to the outputs (the hot path)."""
     ctx = _new(cls)
-    if len(inputs) == 1:  # the common unary case: the input requires grad (checked by the caller)
+    n = len(inputs)
+    if n == 1:  # the common unary case: the input requires grad (checked by the caller)
         x = inputs[0]
         fn = x._grad_fn
-        ctx.next_functions = ((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0),)
+        ctx.next_functions = ((fn, x._output_nr) if fn is not None else _leaf_edge(x),)
         a = x._data
         ctx._in_meta = ((a.shape, a.dtype),)
         ctx.needs_input_grad = _TRUE1
-    elif len(inputs) == 2:  # binary ops: no lists
+    elif n == 2:  # binary ops: no lists
         a, b = inputs
-        if isinstance(a, Tensor) and a._requires_grad:
+        if (a.__class__ is Tensor or isinstance(a, Tensor)) and a._requires_grad:
             fn = a._grad_fn
-            ea = (fn, a._output_nr) if fn is not None else (a._grad_accumulator(), 0)
+            ea = (fn, a._output_nr) if fn is not None else _leaf_edge(a)
             d = a._data
             ma = (d.shape, d.dtype)
         else:
             ea = _NO_EDGE
             ma = None
-        if isinstance(b, Tensor) and b._requires_grad:
+        if (b.__class__ is Tensor or isinstance(b, Tensor)) and b._requires_grad:
             fn = b._grad_fn
-            eb = (fn, b._output_nr) if fn is not None else (b._grad_accumulator(), 0)
+            eb = (fn, b._output_nr) if fn is not None else _leaf_edge(b)
             d = b._data
             mb = (d.shape, d.dtype)
         else:
@@ -386,7 +390,7 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
             mb = None
         ctx.next_functions = (ea, eb)
         ctx._in_meta = (ma, mb)
-        ctx.needs_input_grad = (ma is not None, mb is not None)
+        ctx.needs_input_grad = (_TT if mb is not None else _TF) if ma is not None else _FT
     else:
         edges = []
         meta = []
@@ -394,7 +398,7 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
         for x in inputs:
             if isinstance(x, Tensor) and x._requires_grad:
                 fn = x._grad_fn
-                edges.append((fn, x._output_nr) if fn is not None else (x._grad_accumulator(), 0))
+                edges.append((fn, x._output_nr) if fn is not None else _leaf_edge(x))
                 d = x._data
                 meta.append((d.shape, d.dtype))
                 needs.append(True)
@@ -408,9 +412,10 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
     ctx._seq = _next_seq()
     ctx._saved = ()  # type: ignore[assignment]
     ctx._saved_result = None
+    ctx._location = None
     if _ANOMALY[0]:
         ctx._trace = anomaly_trace()
-    out = cls.forward(ctx, *inputs, **params)
+    out = cls.forward(ctx, *inputs, **params) if params else cls.forward(ctx, *inputs)
     c = out.__class__
     if c is tuple:
         return _record_outputs(ctx, out)
@@ -436,7 +441,14 @@ def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> A
         t._requires_grad = True
         t._grad_fn = ctx
         if cls.save_result:
-            ctx._save_output(t)
+            ctx._saved_result = save_output(t)
+            f = _getframe(2)  # the caller of apply; where() inlined: the user's line, without a traceback
+            while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+                f = f.f_back
+            if f is not None:
+                loc = ctx._location = _new(Location)
+                loc.code = f.f_code
+                loc.lasti = f.f_lasti
         if cls.is_view:
             register_view(t)
     else:
@@ -461,7 +473,17 @@ def _record_outputs(ctx: Op, out: tuple[Any, ...]) -> tuple[Tensor, ...]:
     return outs
 
 
+def _leaf_edge(x: Tensor) -> tuple[Any, int]:
+    """The edge to a leaf's AccumulateGrad node (kept alive by the graph, found through a weak reference)."""
+    ref = x._acc_ref
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = x._grad_accumulator()
+    return (acc, 0)
+
+
 _TRUE1 = (True,)
+_TT, _TF, _FT = (True, True), (True, False), (False, True)
 _NO_EDGE = (None, 0)
 _BF16 = _dtype.bfloat16._np
 

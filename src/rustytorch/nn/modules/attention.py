@@ -8,8 +8,11 @@ from typing import Any
 import numpy as np
 
 from ... import ops
+from ..._dtype import _FROM_NP
 from ..._tensor import Tensor, _make
+from ...autograd.grad_mode import GRAD_ENABLED
 from .. import functional as F
+from .._functional_attention import Attention, additive_mask
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
@@ -22,16 +25,18 @@ class NonDynamicallyQuantizableLinear(Linear):
     """The output projection of ``MultiheadAttention`` (named as in torch, so reprs and state dicts match)."""
 
 
-def _float_mask(mask: Tensor | None, dtype: Any, name: str) -> Tensor | None:
-    """torch's MHA convention: a bool mask is True where attention is NOT allowed; float masks are added."""
+def _additive(mask: Tensor | None, dtype: np.dtype[Any], name: str) -> Any:
+    """torch's MHA convention as an additive array: a bool mask is True where attention is NOT allowed
+    (-inf there); a float mask is added as it is (a Tensor when it requires grad, so it gets one)."""
     if mask is None:
         return None
     if mask.dtype.name == "bool":
-        m = np.where(mask._data, -np.inf, 0.0).astype(dtype.np)
-        return _make(m)
+        return additive_mask(mask, dtype, False)
     if not mask.is_floating_point():
         raise AssertionError(f"only bool and floating types of {name} are supported")
-    return mask.to(dtype)
+    if mask.requires_grad and GRAD_ENABLED.get():
+        return mask.to(_FROM_NP[dtype])
+    return mask._data.astype(dtype, copy=False)
 
 
 class MultiheadAttention(Module):
@@ -78,61 +83,84 @@ class MultiheadAttention(Module):
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
-                need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
-                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: Tensor | None = None,
+        need_weights: bool = True,
+        attn_mask: Tensor | None = None,
+        average_attn_weights: bool = True,
+        is_causal: bool = False,
+    ) -> tuple[Tensor, Tensor | None]:
         if is_causal and attn_mask is None:
             raise RuntimeError(
                 "Need attn_mask if specifying the is_causal hint. You may use the Transformer module method "
                 "`generate_square_subsequent_mask` to create this mask."
             )
         batched = query.dim() == 3
-        if self.batch_first and batched:
-            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        if query.dim() not in (2, 3):
+            raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D")
+        self_attn = query is key and key is value
+        # work batch-major: (N, L, E)
         if not batched:
-            query, key, value = (t.unsqueeze(1) for t in (query, key, value))
+            query, key, value = (t.unsqueeze(0) for t in (query, key, value))
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.unsqueeze(0)
-        tgt_len, bsz, e = query.shape
-        src_len = key.shape[0]
+        elif not self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        n, tgt_len, e = query.shape
+        src_len = key.shape[1]
         if e != self.embed_dim:
             raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, but got {e}")
         h, hd = self.num_heads, self.head_dim
         w, b = self.in_proj_weight, self.in_proj_bias
-        if query is key and key is value:
-            qkv = F.linear(query, w, b)
-            q, k, v = qkv.chunk(3, dim=-1)
+        if self_attn:
+            qkv = F.linear(query, w, b).reshape(n, tgt_len, 3, h, hd).permute(2, 0, 3, 1, 4)  # (3, N, h, L, hd)
+            q, k, v = qkv.unbind(0)
         else:
             ws = w.chunk(3)
             bs = b.chunk(3) if b is not None else (None, None, None)
-            q, k, v = (F.linear(x, wi, bi) for x, wi, bi in zip((query, key, value), ws, bs, strict=True))
-        mask = _float_mask(attn_mask, query.dtype, "attn_mask")
-        if mask is not None and mask.dim() == 3 and mask.shape[0] != bsz * h:
-            raise RuntimeError(f"The shape of the 3D attn_mask is {list(mask.shape)}, but should be {[bsz * h, tgt_len, src_len]}.")
-        kpm = _float_mask(key_padding_mask, query.dtype, "key_padding_mask")
-        if kpm is not None:
-            kpm = kpm.reshape(bsz, 1, 1, src_len).expand(bsz, h, 1, src_len).reshape(bsz * h, 1, src_len)
-            mask = kpm if mask is None else mask + kpm
-        q = q.reshape(tgt_len, bsz * h, hd).transpose(0, 1)
-        k = k.reshape(src_len, bsz * h, hd).transpose(0, 1)
-        v = v.reshape(src_len, bsz * h, hd).transpose(0, 1)
-        scores = (q * math.sqrt(1.0 / hd)).matmul(k.transpose(-2, -1))
+            q, k, v = (
+                F.linear(x, wi, bi).reshape(n, x.shape[1], h, hd).transpose(1, 2)
+                for x, wi, bi in zip((query, key, value), ws, bs, strict=True)
+            )
+        dt = query._data.dtype
+        mask = _additive(attn_mask, dt, "attn_mask")
         if mask is not None:
-            scores = scores + mask
-        attn = ops.softmax(scores, -1)  # type: ignore[attr-defined]
-        if self.dropout > 0.0 and self.training:
-            attn = F.dropout(attn, self.dropout)
-        out = attn.matmul(v).transpose(0, 1).reshape(tgt_len * bsz, e)
-        out = self.out_proj(out).reshape(tgt_len, bsz, e)
-        if self.batch_first and batched:
-            out = out.transpose(0, 1)
+            if mask.ndim == 3:
+                if tuple(mask.shape) != (n * h, tgt_len, src_len):
+                    raise RuntimeError(f"The shape of the 3D attn_mask is {list(mask.shape)}, but should be "
+                                       f"{[n * h, tgt_len, src_len]}.")  # fmt: skip
+                mask = mask.reshape(n, h, tgt_len, src_len)
+            elif tuple(mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {list(mask.shape)}, but should be "
+                                   f"{[tgt_len, src_len]}.")  # fmt: skip
+        kpm = _additive(key_padding_mask, dt, "key_padding_mask")
+        if kpm is not None:
+            kpm = kpm.reshape(n, 1, 1, src_len)
+            mask = kpm if mask is None else mask + kpm
+        scale = 1.0 / math.sqrt(hd)
+        dropout = self.dropout if self.training else 0.0
+        if not need_weights and dropout == 0.0 and not isinstance(mask, Tensor):
+            out = Attention.apply(q, k, v, mask, scale)  # (N, h, L, hd)
+            weights = None
+        else:
+            scores = (q * math.sqrt(1.0 / hd)).matmul(k.transpose(-2, -1))
+            if mask is not None:
+                scores = scores + (mask if isinstance(mask, Tensor) else _make(mask))
+            weights = F.softmax(scores, -1)
+            if dropout > 0.0:
+                weights = F.dropout(weights, dropout)
+            out = weights.matmul(v)
+        out = self.out_proj(out.transpose(1, 2).reshape(n, tgt_len, e))
         if not batched:
-            out = out.squeeze(1)
-        if not need_weights:
+            out = out.squeeze(0)
+        elif not self.batch_first:
+            out = out.transpose(0, 1)
+        if weights is None:
             return out, None
-        weights = attn.reshape(bsz, h, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(dim=1)
-        if not batched:
-            weights = weights.squeeze(0)
-        return out, weights
+        return out, (weights if batched else weights.squeeze(0))

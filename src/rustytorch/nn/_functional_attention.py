@@ -1,0 +1,218 @@
+"""Scaled dot-product attention, as ``torch.nn.functional.scaled_dot_product_attention``.
+
+``Attention`` is the fused op (``softmax(q kᵀ·scale + mask) v`` in one node, the probabilities
+kept for backward); a differentiable mask or dropout goes through the composed tensor ops instead.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor, _make
+from ..autograd.grad_mode import GRAD_ENABLED
+from ..ops._registry import Op, fp, register
+from ..ops.activation import _softmax_np
+from ..ops.activation import softmax as _softmax
+from ._primitives import mm
+
+__all__ = ["scaled_dot_product_attention", "Attention", "additive_mask"]
+
+
+_ONES: dict[tuple[int, Any], np.ndarray] = {}
+#: a row sum below this after the shift by the global maximum may have lost precision: redo with row maxima
+_SAFE_SUM = {np.dtype(np.float32): 1e-20, np.dtype(np.float64): 1e-200}
+
+
+def _ones(n: int, dt: np.dtype[Any]) -> np.ndarray:
+    o = _ONES.get((n, dt))
+    if o is None:
+        o = _ONES[(n, dt)] = np.ones(n, dtype=dt)
+    return o
+
+
+def row_sum(a: np.ndarray) -> np.ndarray:
+    """Sums over the last axis, keepdims, as one matrix-vector product (NumPy's reduce over a short
+    last axis is ~7x slower)."""
+    n = a.shape[-1]
+    if a.dtype not in _SAFE_SUM or n == 0:
+        return np.add.reduce(a, -1, keepdims=True)  # type: ignore[no-any-return]
+    return _np_matmul(a, _ones(n, a.dtype))[..., None]  # type: ignore[no-any-return]
+
+
+_np_matmul = np.matmul
+
+
+def softmax_last(s: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis (a fresh array).
+
+    Shifting by the global maximum instead of each row's (one fast full reduction instead of a slow
+    one per row) gives the same result unless a row's values all sit far below it: those cases
+    (and infinities, NaN, fully masked rows) take the row-maximum path of ``ops.activation``.
+    """
+    safe = _SAFE_SUM.get(s.dtype)
+    if safe is not None and s.size:
+        m = np.maximum.reduce(s, axis=None)
+        if np.isfinite(m):
+            e = np.subtract(s, m)
+            np.exp(e, out=e)
+            tot = row_sum(e)
+            if np.minimum.reduce(tot, axis=None) >= safe:
+                e /= tot
+                return e
+    return _softmax_np(s, -1, False)
+
+
+def _attention_np(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any, scale: float) -> tuple[Any, Any]:
+    s = mm(q, np.swapaxes(k, -1, -2), "scaled_dot_product_attention")
+    s *= s.dtype.type(scale)
+    if mask is not None:
+        s = s + mask if s.shape != np.broadcast_shapes(s.shape, mask.shape) else np.add(s, mask, out=s)
+    p = softmax_last(s)
+    return mm(p, v, "scaled_dot_product_attention"), p
+
+
+class Attention(Op):
+    """``softmax(q kᵀ·scale + mask) v``; ``mask`` is an additive ndarray (or None), not differentiated."""
+
+    _name = "ScaledDotProductAttentionBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, q: Tensor, k: Tensor, v: Tensor, mask: Any, scale: float) -> np.ndarray:
+        qa, ka, va = q._data, k._data, v._data
+        if not qa.dtype == ka.dtype == va.dtype:
+            raise RuntimeError(
+                f"scaled_dot_product_attention: Expected query, key, and value to have the same dtype, but got "
+                f"query.dtype: {q.dtype!r}, key.dtype: {k.dtype!r}, and value.dtype: {v.dtype!r} instead."
+            )
+        try:
+            out, p = fp(_attention_np, qa, ka, va, mask, scale)
+        except ValueError:
+            raise RuntimeError(
+                f"scaled_dot_product_attention: the shapes of query {list(qa.shape)}, key {list(ka.shape)}, value "
+                f"{list(va.shape)} and attn_mask {None if mask is None else list(mask.shape)} do not match"
+            ) from None
+        if ctx is not None:
+            ctx.save_for_backward(q, k, v)
+            ctx.p = p
+            ctx.mask = mask
+            ctx.scale = scale
+        return out  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Any, ...]:
+        # P = softmax(S), S = q kᵀ c + M, O = P v:  dv = Pᵀ dO,  dP = dO vᵀ,  dS = P (dP - rowsum(dP P)),
+        # dq = dS k c,  dk = dSᵀ q c
+        q, k, v = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        c = ctx.scale
+        if not GRAD_ENABLED.get():
+            return fp(_attention_backward_np, grad._data, q._data, k._data, v._data, ctx.p, c, need)
+        s = q.matmul(k.transpose(-2, -1)) * c
+        if ctx.mask is not None:
+            s = s + _make(ctx.mask)
+        p = _softmax(s, -1)
+        gv = p.transpose(-2, -1).matmul(grad) if need[2] else None
+        gp = grad.matmul(v.transpose(-2, -1))
+        gs = p * (gp - (gp * p).sum(-1, keepdim=True))
+        gq = gs.matmul(k) * c if need[0] else None
+        gk = gs.transpose(-2, -1).matmul(q) * c if need[1] else None
+        return gq, gk, gv
+
+
+def _attention_backward_np(
+    g: np.ndarray, q: np.ndarray, k: np.ndarray, v: np.ndarray, p: np.ndarray, c: float, need: Any
+) -> tuple[Any, ...]:
+    op = "scaled_dot_product_attention"
+    gv = _make(mm(np.swapaxes(p, -1, -2), g, op)) if need[2] else None
+    gs = mm(g, np.swapaxes(v, -1, -2), op)
+    gs -= row_sum(gs * p)
+    gs *= p
+    gs *= gs.dtype.type(c)
+    gq = _make(mm(gs, k, op)) if need[0] else None
+    gk = _make(mm(np.swapaxes(gs, -1, -2), q, op)) if need[1] else None
+    return gq, gk, gv
+
+
+def _repeat_heads(t: Tensor, r: int) -> Tensor:
+    """(..., H, S, E) -> (..., H·r, S, E), each head repeated r times in a row (repeat_interleave on dim -3)."""
+    shape = tuple(t.shape)
+    e = t.unsqueeze(-3).expand(*shape[:-2], r, *shape[-2:])
+    return e.reshape(*shape[:-3], shape[-3] * r, *shape[-2:])  # type: ignore[no-any-return]
+
+
+def additive_mask(mask: Tensor, dtype: np.dtype[Any], allowed_when: bool) -> np.ndarray:
+    """A bool mask as an additive float array: 0 where ``mask == allowed_when``, -inf elsewhere."""
+    return np.where(mask._data == allowed_when, dtype.type(0), dtype.type(-np.inf))
+
+
+@register(name="nn.functional.scaled_dot_product_attention", method=False)
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """``softmax(q kᵀ·scale + mask) v``, as ``torch.nn.functional.scaled_dot_product_attention``.
+
+    A bool ``attn_mask`` is True where attention is allowed; a float one is added to the scores.
+    ``is_causal`` masks out the upper triangle; ``scale`` defaults to ``1/sqrt(E)``; ``dropout_p``
+    applies dropout to the attention probabilities (always, as torch's functional form).
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> q = k = v = rt.ones(1, 2, 4)
+    >>> rt.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True).shape
+    rustytorch.Size([1, 2, 4])
+    """
+    op = "scaled_dot_product_attention"
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+        if t.dim() < 2 or not t.is_floating_point():
+            raise RuntimeError(f"{op}: expected {name} to be a floating tensor of at least 2 dims, got {t.dtype!r} "
+                               f"of shape {list(t.shape)}")  # fmt: skip
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(
+            f"{op}: query/key embedding sizes or key/value lengths differ: query {list(query.shape)}, "
+            f"key {list(key.shape)}, value {list(value.shape)}"
+        )
+    if is_causal and attn_mask is not None:
+        raise RuntimeError(f"{op}: _scaled_dot_product_attention: Explicit attn_mask should not be set when "
+                           "is_causal=True")  # fmt: skip
+    if enable_gqa and query.dim() >= 3 and query.shape[-3] != key.shape[-3]:
+        hq, hk = query.shape[-3], key.shape[-3]
+        if hq % hk:
+            raise RuntimeError(f"{op}: number of heads in query ({hq}) must be a multiple of those in key ({hk})")
+        key, value = (_repeat_heads(t, hq // hk) for t in (key, value))
+    s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    dt = query._data.dtype
+    mask: Any = None
+    lq, lk = query.shape[-2], key.shape[-2]
+    if is_causal:
+        mask = np.where(np.tri(lq, lk, dtype=bool), dt.type(0), dt.type(-np.inf))
+    elif attn_mask is not None:
+        if attn_mask.dtype.name == "bool":
+            mask = additive_mask(attn_mask, dt, True)
+        elif attn_mask.requires_grad and GRAD_ENABLED.get():
+            mask = attn_mask  # differentiable mask: composed ops below
+        else:
+            mask = attn_mask._data.astype(dt, copy=False)
+    if dropout_p > 0.0 or isinstance(mask, Tensor):
+        from .functional import dropout
+
+        scores = query.matmul(key.transpose(-2, -1)) * s
+        if mask is not None:
+            scores = scores + (mask if isinstance(mask, Tensor) else _make(mask))
+        attn = _softmax(scores, -1)
+        if dropout_p > 0.0:
+            attn = dropout(attn, dropout_p)
+        return attn.matmul(value)  # type: ignore[no-any-return]
+    return Attention.apply(query, key, value, mask, s)  # type: ignore[no-any-return]
