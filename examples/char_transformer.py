@@ -11,14 +11,16 @@ import os
 from typing import Any
 
 import numpy as np
+from _common import parse_args, progress
 
 import rustytorch as rt
-from _common import parse_args, progress
 
 TEXT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tiny_corpus.txt")
 
 
-def make_model(lib: Any, vocab_size: int, block_size: int = 32, n_embd: int = 32, n_head: int = 4, n_layer: int = 2) -> Any:
+def make_model(
+    lib: Any, vocab_size: int, block_size: int = 32, n_embd: int = 32, n_head: int = 4, n_layer: int = 2
+) -> Any:
     """A GPT-style model written against ``lib`` (rustytorch or torch): same names, same parameters."""
     nn = lib.nn
 
@@ -87,7 +89,9 @@ def sample(model: Any, vocab: list[str], prompt: str, n: int, temperature: float
     return "".join(vocab[i] for i in idx[0].tolist())
 
 
-def train(steps: int, seed: int = 0, batch: int = 16, block: int = 32, lr: float = 3e-3) -> tuple[Any, list[str], float]:
+def train(
+    steps: int, seed: int = 0, batch: int = 16, block: int = 32, lr: float = 3e-3
+) -> tuple[Any, list[str], float]:
     """Train with AdamW and a cosine schedule; returns the model, the vocabulary and the last loss."""
     rt.manual_seed(seed)
     ids, vocab = load_text()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import rustytorch as rt
 from _common import load_digits, parse_args, progress
+
+import rustytorch as rt
 
 
 def make_model(nn: Any) -> Any:
@@ -29,7 +30,9 @@ def train(epochs: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3) ->
     rt.manual_seed(seed)
     xtr, ytr, xte, yte = load_digits(seed)
     ds = rt.utils.data.TensorDataset(rt.tensor(xtr[:, None]), rt.tensor(ytr))
-    loader = rt.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True, generator=rt.Generator().manual_seed(seed))
+    loader = rt.utils.data.DataLoader(
+        ds, batch_size=batch_size, shuffle=True, generator=rt.Generator().manual_seed(seed)
+    )
     model = make_model(rt.nn)
     opt = rt.optim.AdamW(model.parameters(), lr=lr)
     sched = rt.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs * len(loader)))

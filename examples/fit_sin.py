@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 
-import rustytorch as rt
 from _common import parse_args
+
+import rustytorch as rt
 
 
 def fit(steps: int, lr: float = 1e-6, seed: int = 0) -> tuple[list[float], float]:

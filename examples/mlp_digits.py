@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import rustytorch as rt
 from _common import load_digits, parse_args, progress
+
+import rustytorch as rt
 
 
 def make_model(nn: Any) -> Any:
@@ -27,7 +28,9 @@ def train(epochs: int, seed: int = 0, batch_size: int = 64, lr: float = 1e-3) ->
     rt.manual_seed(seed)
     xtr, ytr, xte, yte = load_digits(seed)
     train_ds = rt.utils.data.TensorDataset(rt.tensor(xtr), rt.tensor(ytr))
-    loader = rt.utils.data.DataLoader(train_ds, batch_size=batch_size, shuffle=True, generator=rt.Generator().manual_seed(seed))
+    loader = rt.utils.data.DataLoader(
+        train_ds, batch_size=batch_size, shuffle=True, generator=rt.Generator().manual_seed(seed)
+    )
     model = make_model(rt.nn)
     opt = rt.optim.Adam(model.parameters(), lr=lr)
     loss_fn = rt.nn.CrossEntropyLoss()

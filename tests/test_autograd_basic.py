@@ -109,7 +109,7 @@ def test_grad_setter_and_deleter() -> None:
 def test_accumulation_over_two_backward_calls() -> None:
     a = _rng().standard_normal(4)
     x, tx = _pair(a)
-    for lib_x, lib in ((x, rt), (tx, torch)):
+    for lib_x in (x, tx):
         for _ in range(3):
             (lib_x.exp() * lib_x).sum().backward()
     np.testing.assert_allclose(_np(x.grad), _np(tx.grad), rtol=1e-12)
@@ -234,7 +234,9 @@ def test_grad_with_several_outputs_and_grad_outputs() -> None:
     x, tx = _pair(a)
     go = _rng(2).standard_normal(3)
     g = rt.autograd.grad([x.sin(), (x * x).sum()], x, [rt.tensor(go), rt.tensor(1.0, dtype=rt.float64)])
-    tg = torch.autograd.grad([tx.sin(), (tx * tx).sum()], tx, [torch.tensor(go), torch.tensor(1.0, dtype=torch.float64)])
+    tg = torch.autograd.grad(
+        [tx.sin(), (tx * tx).sum()], tx, [torch.tensor(go), torch.tensor(1.0, dtype=torch.float64)]
+    )
     np.testing.assert_allclose(_np(g[0]), _np(tg[0]), rtol=1e-12)
 
 

@@ -33,8 +33,13 @@ def _load(name: str) -> ModuleType:
 def test_example_runs_quick(name: str) -> None:
     if name != "fit_sin":
         pytest.importorskip("sklearn") if "digits" in name else None
-    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, f"{name}.py"), "--quick"], capture_output=True,
-                          text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLES, f"{name}.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip(), "the example printed nothing"
 
@@ -54,8 +59,9 @@ def _copy(t_model: Any, r_model: Any) -> None:
     r_model.load_state_dict({k: rt.tensor(v.detach().numpy().copy()) for k, v in t_model.state_dict().items()})
 
 
-def _run_parity(make: Any, batches: list[tuple[np.ndarray, np.ndarray]], opt_name: str, lr: float,
-                loss_of: Any) -> None:
+def _run_parity(
+    make: Any, batches: list[tuple[np.ndarray, np.ndarray]], opt_name: str, lr: float, loss_of: Any
+) -> None:
     torch.manual_seed(0)
     t_model = make(torch).double()
     r_model = make(rt).double()
@@ -73,7 +79,9 @@ def _run_parity(make: Any, batches: list[tuple[np.ndarray, np.ndarray]], opt_nam
         assert abs(losses[0] - losses[1]) <= 1e-9 * max(1.0, abs(losses[0])), f"step {step}: loss {losses}"
     t_params = dict(t_model.named_parameters())
     for name, p in r_model.named_parameters():
-        np.testing.assert_allclose(p.detach().numpy(), t_params[name].detach().numpy(), rtol=1e-8, atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(
+            p.detach().numpy(), t_params[name].detach().numpy(), rtol=1e-8, atol=1e-10, err_msg=name
+        )
 
 
 def _ce(lib: Any, model: Any, x: Any, y: Any) -> Any:
@@ -104,4 +112,10 @@ def test_transformer_trains_identically_to_torch() -> None:
     def loss_of(lib: Any, model: Any, x: Any, y: Any) -> Any:
         return lib.nn.functional.cross_entropy(model(x).reshape(-1, v), y.reshape(-1))
 
-    _run_parity(lambda lib: mod.make_model(lib, v, block_size=16, n_embd=16, n_head=2, n_layer=2), batches, "AdamW", 3e-3, loss_of)
+    _run_parity(
+        lambda lib: mod.make_model(lib, v, block_size=16, n_embd=16, n_head=2, n_layer=2),
+        batches,
+        "AdamW",
+        3e-3,
+        loss_of,
+    )

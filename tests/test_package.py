@@ -7,6 +7,7 @@ import importlib.util
 import inspect
 import os
 import re
+import subprocess
 import sys
 import types
 from importlib import metadata, resources
@@ -59,6 +60,14 @@ def test_tensor_method_stubs_are_up_to_date() -> None:
     )
 
 
+def test_api_reference_pages_are_up_to_date() -> None:
+    gen = _load_tool("gen_api_docs")
+    pages = gen.pages()
+    assert "::: rustytorch.ops.elementwise" in pages["pointwise.md"]
+    for page, text in pages.items():
+        assert text == _read("docs", "api", page), f"docs/api/{page} is stale: run `python tools/gen_api_docs.py`"
+
+
 def test_tensor_method_stubs_cover_every_attached_method() -> None:
     gen = _load_tool("gen_tensor_methods")
     from rustytorch._tensor_methods import TensorMethods
@@ -109,3 +118,14 @@ def test_readme_test_command_is_the_one_ci_runs() -> None:
     assert command in readme
     assert command in [line.strip() for line in _read(".ci", "run").splitlines()]
     assert "pip install -e . && python examples/quickstart.py" in readme
+
+
+def test_quickstart_runs_and_fits() -> None:
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "quickstart.py")],
+        capture_output=True, text=True, timeout=300, env=env, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "dloss/dw = [45.0, 66.0, 87.0]" in proc.stdout  # d/dw sum((x @ w)^2) = 2 x^T (x @ w)
+    assert "fit: weight 3.000 (3), bias 1.000 (1)" in proc.stdout

@@ -167,7 +167,7 @@ def test_large_arrays_with_default_thresholds_equal_serial() -> None:
 
 
 def test_rustytorch_ops_match_across_thread_counts(threads: None) -> None:
-    a = np.random.default_rng(RNG_SEED).standard_normal((700, 400)).astype(np.float32)
+    a = np.random.default_rng(RNG_SEED).standard_normal((1024, 1040)).astype(np.float32)  # above MIN_ELEMENTS
     x = rt.tensor(a)
     results = []
     for n in (1, 2):
@@ -239,6 +239,9 @@ def test_unsupported_arguments_run_serially(small_chunks: list[int]) -> None:
     q, r = _parallel.binary(np.divmod, a, 2.0)  # two outputs
     assert np.array_equal(q, a // 2.0) and np.array_equal(r, a % 2.0)
     assert np.array_equal(_parallel.unary(lambda x: x * 2, a), a * 2)  # not a ufunc
+    obj = a.astype(object)
+    assert np.array_equal(_parallel.binary(np.add, obj, 1.0), a + 1.0)  # object loops hold the GIL
+    assert _parallel.reduce(np.add, obj, axis=0).dtype == object
     assert small_chunks == []
 
 

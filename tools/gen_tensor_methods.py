@@ -163,6 +163,8 @@ def _params(sig: inspect.Signature, fn: Any, imports: _Imports, drop_first: bool
         parts.append("self: Any")
         if params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
             params = params[1:]
+        if not any(p.kind is p.POSITIONAL_ONLY for p in params):
+            parts.append("/")  # self is always positional: any callable taking it first may be assigned
     star_done = any(p.kind is p.VAR_POSITIONAL for p in params)
     for i, p in enumerate(params):
         ann = annotation(p.annotation, fn, imports)
@@ -190,7 +192,7 @@ def stub(name: str, raw: Any, imports: _Imports) -> list[str]:
         if fget is not None:
             with contextlib.suppress(TypeError, ValueError):
                 ret = annotation(inspect.signature(fget).return_annotation, fget, imports)
-        lines = ["    @property", f"    def {name}(self: Any) -> {ret}: ..."]
+        lines = ["    @property", f"    def {name}(self: Any, /) -> {ret}: ..."]
         if raw.fset is not None:
             lines += [f"    @{name}.setter", f"    def {name}(self: Any, value: Any) -> None: ..."]
         return lines

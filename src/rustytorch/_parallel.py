@@ -293,6 +293,8 @@ def _split(ufunc: Any, ops: tuple[Any, ...], kw: dict[str, Any]) -> np.ndarray |
     arrays = []
     for x in ops:
         if x.__class__ is _ndarray:
+            if x.dtype.hasobject:
+                return None  # object loops hold the GIL: nothing to gain
             arrays.append(x)
         elif not isinstance(x, _SCALARS):
             return None
@@ -437,7 +439,12 @@ def reduce(ufunc: Any, a: Any, axis: Any = None, keepdims: bool = False, dtype: 
     >>> np.array_equal(_parallel.reduce(np.maximum, a, axis=1), a.max(axis=1))
     True
     """
-    if a.__class__ is not _ndarray or ufunc.__class__ is not _ufunc or a.size < min(MIN_REDUCE_ROWS, MIN_REDUCE):
+    if (
+        a.__class__ is not _ndarray
+        or ufunc.__class__ is not _ufunc
+        or a.size < min(MIN_REDUCE_ROWS, MIN_REDUCE)
+        or a.dtype.hasobject
+    ):
         return ufunc.reduce(a, axis=axis, keepdims=keepdims, dtype=dtype)
     nd = a.ndim
     try:

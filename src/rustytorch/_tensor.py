@@ -130,6 +130,20 @@ class Tensor(_MethodsBase):
         "_name",
         "__weakref__",
     )
+    if TYPE_CHECKING:  # the slots' types, for type checkers (the slots are set outside methods, in _make & co.)
+        _data: np.ndarray
+        _storage: UntypedStorage
+        _base: Any  # Tensor | None
+        _requires_grad: bool
+        _grad_fn: Node | None
+        _output_nr: int
+        _grad: Tensor | None
+        _grad_owned: bool
+        _acc_ref: Any
+        _hooks: Any
+        _post_acc_hooks: Any
+        _retains_grad: bool
+        _name: str | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
         if args or kwargs:

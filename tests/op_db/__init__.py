@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import activation, compare, conversion, creation, elementwise, indexing, join, linalg, math, movement, random, reduction, sorting
+from . import activation, compare, conversion, creation, elementwise, indexing, join, linalg, math, movement, nn, random, reduction, sorting
 from ._base import OpInfo
 
 OP_DB: list[OpInfo] = [
@@ -19,4 +19,5 @@ OP_DB: list[OpInfo] = [
     *creation.OPS,
     *random.OPS,
     *conversion.OPS,
+    *nn.OPS,
 ]

@@ -60,7 +60,9 @@ class set_detect_anomaly:
     def __enter__(self) -> None:
         pass
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         ANOMALY[0], ANOMALY[1] = self.prev
 
 
@@ -89,7 +91,9 @@ class detect_anomaly:
         ANOMALY[0] = True
         ANOMALY[1] = self.check_nan
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         ANOMALY[0], ANOMALY[1] = self.prev.pop()
 
     def __call__(self, func):  # type: ignore[no-untyped-def]

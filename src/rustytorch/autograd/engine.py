@@ -21,8 +21,18 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, _make
+from ._engine_helpers import (
+    _call_post_hooks,
+    _call_pre_hooks,
+    _check_nan,
+    _check_type,
+    _conform,
+    _fix_count,
+    _leaf_hooks,
+    _materialize,
+)
 from .grad_mode import GRAD_ENABLED
-from .node import ANOMALY, AccumulateGrad, Node, _RetainGradHook
+from .node import ANOMALY, AccumulateGrad, Node
 
 __all__ = ["backward", "grad"]
 
@@ -282,11 +292,13 @@ def _execute(
     # Pending nodes (those a gradient reached) run most recently created first: a max-heap on the creation
     # number, plus ``nxt``, the newest node made pending by the node that just ran (a chain never
     # touches the heap).
+    # ``nxt``'s gradient is kept in ``nxt_g``, out of ``buffers``, until another node displaces it.
     heap = [(-n._seq, n) for n in roots]
     heapq.heapify(heap)
     heappush = heapq.heappush
     heappop = heapq.heappop
-    nxt = heappop(heap)[1] if heap else None
+    nxt: Any = None
+    nxt_g: Any = None
     anomaly = ANOMALY[0] and ANOMALY[1]
     prune = needed is not None
     pop = buffers.pop
@@ -294,15 +306,18 @@ def _execute(
     while True:
         if nxt is not None:
             node = nxt
+            g = nxt_g
+            nxt = None
             if heap and -heap[0][0] > node._seq:
                 heappush(heap, (-node._seq, node))
+                buffers[node] = g
                 node = heappop(heap)[1]
-            nxt = None
+                g = pop(node)
         elif heap:
             node = heappop(heap)[1]
+            g = pop(node)
         else:
             break
-        g = pop(node)
         if node._special or prune:
             res = _run_special(node, g, target_nrs, captured, capture, create_graph, needed)
             if res is None:
@@ -323,6 +338,8 @@ def _execute(
         seq = node._seq
         meta = node._in_meta
         i = 0
+        # for each input: check the gradient, reduce/cast it to the input's shape/dtype, add it to the
+        # input node's buffer; a node that receives its first gradient becomes pending
         for child, nr in nf:
             if child is not None:
                 gi = res[i]
@@ -335,30 +352,34 @@ def _execute(
                         gi = _conform(node, gi, m, i)
                     if anomaly:
                         _check_nan(node, gi, i)
+                    if child is nxt:
+                        nxt_g = nxt_g + gi
+                        i += 1
+                        continue
+                    cs = child._seq
+                    if cs >= seq:
+                        buffers.clear()
+                        _graph(roots)  # raises: a cycle, or edges out of creation order
+                        raise RuntimeError(f"autograd graph: edge from {node.name()} to {child.name()} out of order")
                     if child._n_out == 1:
                         old = get(child)
                         if old is not None:
                             buffers[child] = old + gi
-                            i += 1
-                            continue
-                        buffers[child] = gi
+                        elif nxt is None:  # newly pending
+                            nxt = child
+                            nxt_g = gi
+                        elif cs > nxt._seq:
+                            heappush(heap, (-nxt._seq, nxt))
+                            buffers[nxt] = nxt_g
+                            nxt = child
+                            nxt_g = gi
+                        else:
+                            heappush(heap, (-cs, child))
+                            buffers[child] = gi
                     elif child in buffers:
                         _add_grad(buffers, child, nr, gi)
-                        i += 1
-                        continue
-                    else:
+                    else:  # a multi-output node newly pending: its gradients live in buffers
                         _add_grad(buffers, child, nr, gi)
-                    # the child is newly pending
-                    cs = child._seq
-                    if cs >= seq:
-                        buffers.clear()
-                        _graph(roots)
-                    if nxt is None:
-                        nxt = child
-                    elif cs > nxt._seq:
-                        heappush(heap, (-nxt._seq, nxt))
-                        nxt = child
-                    else:
                         heappush(heap, (-cs, child))
             i += 1
     return captured
@@ -457,131 +478,3 @@ def _reraise(node: Node, e: RuntimeError) -> None:
             f"{e}\n\nError detected in {node.name()}. The forward call that created it was:\n{node._trace}"
         ) from e
     raise e
-
-
-def _leaf_hooks(node: Node, g: Tensor) -> Tensor:
-    hooks = node.variable._hooks  # type: ignore[attr-defined]
-    if hooks:
-        for h in tuple(hooks):
-            r = h(g)
-            if r is not None:
-                g = _hook_result(node, r, g)
-    return g
-
-
-def _hook_result(node: Node, r: Any, g: Tensor) -> Tensor:
-    if not isinstance(r, Tensor):
-        raise TypeError(f"a hook on the gradient of {node.name()} returned {type(r).__name__}, expected a Tensor or None")
-    if r._data.shape != g._data.shape:
-        raise RuntimeError(
-            f"hook on the gradient of {node.name()} changed its shape from {list(g.shape)} to {list(r.shape)}"
-        )
-    return r
-
-
-def _call_pre_hooks(node: Node, g: Any, multi: bool) -> Any:
-    """Tensor hooks (per output), then retain_grad, then node pre-hooks, as torch orders them."""
-    grads = list(g) if multi else [g]
-    hooks = node._pre_hooks
-    assert hooks is not None
-    for nr, fns in hooks.items():
-        if nr < 0 or nr >= len(grads) or grads[nr] is None:
-            continue
-        retain = []
-        for h in tuple(fns):
-            if h.__class__ is _RetainGradHook:
-                retain.append(h)
-                continue
-            r = h(grads[nr])
-            if r is not None:
-                grads[nr] = _hook_result(node, r, grads[nr])
-        for h in retain:
-            h(grads[nr])
-    for h in tuple(hooks.get(-1, ())):
-        r = h(tuple(grads))
-        if r is not None:
-            r = tuple(r) if isinstance(r, tuple | list) else (r,)
-            if len(r) != len(grads):
-                raise RuntimeError(f"a pre-hook of {node.name()} returned {len(r)} gradients, expected {len(grads)}")
-            grads = list(r)
-    return grads if multi else grads[0]
-
-
-def _call_post_hooks(node: Node, res: tuple[Any, ...], g: Any, multi: bool) -> tuple[Any, ...]:
-    grad_outputs = tuple(g) if multi else (g,)
-    for h in tuple(node._hooks or ()):
-        r = h(res, grad_outputs)
-        if r is not None:
-            r = tuple(r) if isinstance(r, tuple | list) else (r,)
-            if len(r) != len(res):
-                raise RuntimeError(f"a hook of {node.name()} returned {len(r)} gradients, expected {len(res)}")
-            res = r
-    return res
-
-
-def _materialize(node: Node, g: list[Any]) -> list[Any]:
-    meta = node._out_meta
-    out = list(g)
-    for i, gi in enumerate(out):
-        if gi is None and meta is not None:
-            shape, dt = meta[i]
-            out[i] = _make(np.zeros(shape, dtype=dt))
-    return out
-
-
-def _fix_count(node: Node, res: tuple[Any, ...]) -> tuple[Any, ...]:
-    meta = node._in_meta
-    n = len(meta)
-    if len(res) < n and all(m is None for m in meta[len(res) :]):
-        return res + (None,) * (n - len(res))  # trailing non-tensor arguments
-    if len(res) > n and all(r is None for r in res[n:]):
-        return res[:n]
-    raise RuntimeError(
-        f"function {node.name()} returned an incorrect number of gradients (expected {n}, got {len(res)})"
-    )
-
-
-def _check_type(node: Node, g: Any, i: int) -> None:
-    if not isinstance(g, Tensor):
-        raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__} at index {i}")
-
-
-def _conform(node: Node, g: Tensor, m: tuple[Any, Any], i: int) -> Tensor:
-    """The gradient reduced to the input's shape (broadcasting undone) and cast to its dtype."""
-    shape, dt = m
-    if g._data.shape != shape:
-        g = _sum_to(g, shape, node, i)
-    if g._data.dtype != dt:
-        from .._dtype import _FROM_NP
-
-        g = g.to(_FROM_NP[dt])
-    return g
-
-
-def _check_nan(node: Node, g: Tensor, i: int) -> None:
-    """Anomaly mode: a NaN gradient raises, naming the node and where its forward ran (as torch)."""
-    d = g._data
-    if d.dtype.kind in "fV" and np.isnan(d.astype(np.float64, copy=False)).any():
-        where = (
-            f"\n\nThe forward call of {node.name()} that created it was:\n{node._trace}"
-            if node._trace
-            else f" (recorded at {node._location})" if node._location is not None else ""
-        )
-        raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.{where}")
-
-
-def _sum_to(g: Tensor, shape: tuple[int, ...], node: Node, i: int) -> Tensor:
-    """Reduce a broadcast gradient back to ``shape`` (sum over the broadcast dimensions)."""
-    gs = g._data.shape
-    lead = len(gs) - len(shape)
-    if lead < 0 or any(s != 1 and s != gs[lead + k] for k, s in enumerate(shape)):
-        raise RuntimeError(
-            f"function {node.name()} returned an invalid gradient at index {i} - got {list(gs)} but expected "
-            f"shape compatible with {list(shape)}"
-        )
-    dims = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape) if s == 1 and gs[lead + k] != 1)
-    if dims:
-        g = g.sum(dim=dims, keepdim=True)
-    if g._data.shape != shape:
-        g = g.reshape(shape)
-    return g

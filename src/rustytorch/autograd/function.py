@@ -31,15 +31,15 @@ class FunctionCtx:
 
     def mark_dirty(self, *args: Tensor) -> None:
         """Declare the input tensors that forward modified in place (they must be returned as outputs)."""
-        self._dirty = args  # type: ignore[attr-defined]
+        self._dirty = args  # type: ignore[attr-defined,misc]
 
     def mark_non_differentiable(self, *args: Tensor) -> None:
         """Declare outputs that are not differentiable: they do not require grad and their gradient is zero."""
-        self._non_diff = args  # type: ignore[attr-defined]
+        self._non_diff = args  # type: ignore[attr-defined,misc]
 
     def set_materialize_grads(self, value: bool) -> None:
         """Whether backward gets zero tensors (True, the default) or None for outputs without a gradient."""
-        self.materialize_grads = bool(value)  # type: ignore[attr-defined]
+        self.materialize_grads = bool(value)  # type: ignore[attr-defined,misc]
 
     def save_for_forward(self, *tensors: Tensor | None) -> None:
         """Forward-mode AD is not supported; kept for API compatibility (the tensors are ignored)."""
@@ -94,7 +94,9 @@ class _FunctionMeta(type):
     """Gives every Function subclass its node class ``<Name>Backward``."""
 
     def __init__(cls, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> None:
-        cls._backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "_name": name + "Backward", "__slots__": ()})
+        cls._backward_cls = type(
+            name + "Backward", (BackwardCFunction,), {"_forward_cls": cls, "_name": name + "Backward", "__slots__": ()}
+        )
         super().__init__(name, bases, attrs)
 
 
@@ -157,14 +159,19 @@ class Function(metaclass=_FunctionMeta):
     @staticmethod
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
         """Gradients of the inputs from gradients of the outputs; override in subclasses."""
-        raise NotImplementedError("You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom autograd.Function to use it "
+            "with backward mode AD."
+        )
 
     vjp = backward
 
     @staticmethod
     def jvp(ctx: Any, *grad_inputs: Any) -> Any:
         """Forward-mode AD is not supported."""
-        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with forward mode AD.")
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
@@ -175,10 +182,10 @@ class Function(metaclass=_FunctionMeta):
                 if isinstance(a, Tensor) and a._requires_grad:
                     record = True
                     break
-        ctx = _new(cls._backward_cls)
-        edges = []  # one per tensor argument, as torch
-        meta = []
-        needs = []
+        ctx: Any = _new(cls._backward_cls)
+        edges: list[Any] = []  # one per tensor argument, as torch
+        meta: list[Any] = []
+        needs: list[bool] = []
         for a in args:
             if isinstance(a, Tensor):
                 if record and a._requires_grad:
@@ -210,7 +217,7 @@ class Function(metaclass=_FunctionMeta):
 
 
 class InplaceFunction(Function):
-    """A Function whose forward may work in place (``inplace=`` argument), as ``torch.autograd.function.InplaceFunction``."""
+    """A Function whose forward may work in place (``inplace=``), as ``torch.autograd.function.InplaceFunction``."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -223,13 +230,13 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], out: Any, recor
     dirty = {id(t) for t in ctx._dirty}
     non_diff = {id(t) for t in ctx._non_diff}
     inputs = {id(a): a for a in args if isinstance(a, Tensor)}
-    for t in ctx._dirty:
-        if id(t) not in inputs:
+    for dt in ctx._dirty:
+        if id(dt) not in inputs:
             raise RuntimeError(f"{ctx.name()}: mark_dirty() got a tensor that is not an input of forward")
-        if not any(o is t for o in outs):
+        if not any(o is dt for o in outs):
             raise RuntimeError(f"{ctx.name()}: a tensor marked dirty with mark_dirty() must be returned as an output")
-    results = []
-    out_meta = []
+    results: list[Any] = []
+    out_meta: list[Any] = []
     rebases = []
     saved = ctx._saved if isinstance(ctx._saved, list) else None
     for i, o in enumerate(outs):
@@ -240,7 +247,7 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], out: Any, recor
         d = o._data
         out_meta.append((d.shape, d.dtype))
         is_dirty = id(o) in dirty
-        t = o
+        t: Any = o
         if record and not is_dirty and id(o) in inputs:
             t = _make(o._data)  # an input returned as is: a new tensor sharing its memory, as torch's view_as
             t._storage = o._get_storage()
@@ -299,7 +306,7 @@ def _rebase_dirty_view(ctx: BackwardCFunction, view: Tensor, i: int) -> None:
 
     base = view._base
     assert base is not None
-    res = _make(view._data)
+    res: Any = _make(view._data)
     res._requires_grad = True
     res._grad_fn = ctx
     res._output_nr = i
@@ -345,15 +352,18 @@ def once_differentiable(fn: _F) -> _F:
             if isinstance(a, Tensor) and a._requires_grad else (None, 0)
             for a in args
         )  # fmt: skip
-        meta = tuple((a._data.shape, a._data.dtype) if e[0] is not None else None for a, e in zip(args, edges, strict=True))
+        meta = tuple(
+            (a._data.shape, a._data.dtype) if e[0] is not None else None for a, e in zip(args, edges, strict=True)
+        )
         wrapped = []
         for o in tup:
             if isinstance(o, Tensor) and o.is_floating_point():
                 err = _new(_DelayedError)
                 err._init_node(edges, meta, tuple(m is not None for m in meta))
-                o = o.detach()
-                o._requires_grad = True
-                o._grad_fn = err
+                d: Any = o.detach()
+                d._requires_grad = True
+                d._grad_fn = err
+                o = d
             wrapped.append(o)
         return tuple(wrapped) if isinstance(outputs, tuple) else wrapped[0]
 

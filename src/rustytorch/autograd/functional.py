@@ -28,8 +28,14 @@ def _as_tuple(x: Any, arg: str, fn: str) -> tuple[bool, tuple[Tensor, ...]]:
     for i, t in enumerate(xs):
         if not isinstance(t, Tensor):
             if is_tuple:
-                raise TypeError(f"The {arg} given to {fn} must be either a Tensor or a tuple of Tensors but the value at index {i} has type {type(t).__name__}.")
-            raise TypeError(f"The {arg} given to {fn} must be either a Tensor or a tuple of Tensors but the given {arg} has type {type(t).__name__}.")
+                raise TypeError(
+                    f"The {arg} given to {fn} must be either a Tensor or a tuple of Tensors but the value at index "
+                    f"{i} has type {type(t).__name__}."
+                )
+            raise TypeError(
+                f"The {arg} given to {fn} must be either a Tensor or a tuple of Tensors but the given {arg} has type "
+                f"{type(t).__name__}."
+            )
     return is_tuple, xs
 
 
@@ -85,9 +91,7 @@ def _check_v(v: Any, refs: tuple[Tensor, ...], fn: str, of: str) -> tuple[Tensor
         raise RuntimeError(f"v is a tuple of invalid length: should be {len(refs)} but got {len(vs)}.")
     for i, (a, b) in enumerate(zip(vs, refs, strict=True)):
         if a._data.shape != b._data.shape:
-            raise RuntimeError(
-                f"Entry {i} in v has invalid size: should be {list(b.shape)} but got {list(a.shape)}."
-            )
+            raise RuntimeError(f"Entry {i} in v has invalid size: should be {list(b.shape)} but got {list(a.shape)}.")
     return vs
 
 
@@ -97,7 +101,9 @@ def _outputs(func: Callable[..., Any], inputs: tuple[Tensor, ...], fn: str) -> t
     return _as_tuple(out, "outputs of the user-provided function", fn)
 
 
-def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+def vjp(
+    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+) -> tuple[Any, Any]:
     """``(func(inputs), v^T J)``: the vector-Jacobian product of ``func`` at ``inputs``.
 
     Examples
@@ -121,7 +127,9 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     return _unpack(out_tuple, _post(outs, create_graph)), _unpack(in_tuple, _post(res, create_graph))
 
 
-def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+def jvp(
+    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+) -> tuple[Any, Any]:
     """``(func(inputs), J v)``: the Jacobian-vector product, by the double-vjp trick.
 
     Examples
@@ -131,7 +139,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     >>> rt.autograd.functional.jvp(lambda t: t ** 3, x, rt.tensor([1.0, 0.5]))
     (tensor([1., 8.]), tensor([3., 6.]))
     """
-    in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
+    _, ins = _as_tuple(inputs, "inputs", "jvp")
     ins = _prepare(ins, create_graph)
     vs = _check_v(v, ins, "jvp", "input")
     out_tuple, outs = _outputs(func, ins, "jvp")
@@ -146,7 +154,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         if strict and len(pairs) != len(ins):
             raise RuntimeError(
                 "The output of the user-provided function is independent of input "
-                f"{[i for i, g in enumerate(gs) if g is None][0]}. This is not allowed in strict mode."
+                f"{next(i for i, g in enumerate(gs) if g is None)}. This is not allowed in strict mode."
             )
         if pairs and any(g._requires_grad for g, _ in pairs):
             pairs = [(g, w) for g, w in pairs if g._requires_grad]
@@ -157,7 +165,9 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     return _unpack(out_tuple, _post(outs, create_graph)), _unpack(out_tuple, _post(out, create_graph))
 
 
-def _jacobian_rows(outs: tuple[Tensor, ...], ins: tuple[Tensor, ...], create_graph: bool, strict: bool) -> list[list[Tensor]]:
+def _jacobian_rows(
+    outs: tuple[Tensor, ...], ins: tuple[Tensor, ...], create_graph: bool, strict: bool
+) -> list[list[Tensor]]:
     """J[i][j] of shape outs[i].shape + ins[j].shape, one backward per output element."""
     jac: list[list[Tensor]] = []
     for i, o in enumerate(outs):
@@ -239,7 +249,7 @@ def hessian(
     tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
-    in_tuple, ins = _as_tuple(inputs, "inputs", "hessian")
+    in_tuple, _ = _as_tuple(inputs, "inputs", "hessian")
 
     def scalar(*xs: Tensor) -> Tensor:
         out = func(*xs)
@@ -287,7 +297,9 @@ def _strict_second(strict: bool, jac: Any, res: Any) -> None:
             )
 
 
-def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+def vhp(
+    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+) -> tuple[Any, Any]:
     """``(func(inputs), v^T H)`` for a scalar function ``func``.
 
     Examples
@@ -310,7 +322,9 @@ def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     return _post((out,), create_graph)[0], _unpack(in_tuple, _post(r, create_graph))
 
 
-def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
+def hvp(
+    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+) -> tuple[Any, Any]:
     """``(func(inputs), H v)`` for a scalar function ``func``, by the double-vjp trick.
 
     Examples

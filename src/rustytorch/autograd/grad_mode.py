@@ -60,7 +60,9 @@ class _GradModeContext:
     def __enter__(self) -> None:
         self._tokens.append(GRAD_ENABLED.set(self._value))
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         GRAD_ENABLED.reset(self._tokens.pop())
 
     def __call__(self, func: _F) -> _F:
@@ -186,7 +188,9 @@ class inference_mode(_GradModeContext):
         super().__enter__()  # inference_mode(False) turns grad mode on, as torch's
         self._inf_tokens.append(INFERENCE_MODE.set(self._mode))
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         INFERENCE_MODE.reset(self._inf_tokens.pop())
         super().__exit__(exc_type, exc, tb)
 

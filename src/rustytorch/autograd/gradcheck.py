@@ -128,8 +128,7 @@ def gradcheck(
             if not np.allclose(a, n, atol=atol, rtol=rtol):
                 if raise_exception:
                     raise GradcheckError(
-                        f"Jacobian mismatch for output {k} with respect to input {i},\n"
-                        f"numerical:{n}\nanalytical:{a}\n"
+                        f"Jacobian mismatch for output {k} with respect to input {i},\nnumerical:{n}\nanalytical:{a}\n"
                     )
                 return False
     return True
@@ -214,7 +213,9 @@ def gradgradcheck(
     rng = np.random.default_rng(1)
     if grad_outputs is None:
         gos = tuple(
-            _make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).requires_grad_() for o in outs if o.requires_grad
+            _make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).requires_grad_()
+            for o in outs
+            if o.requires_grad
         )
     else:
         gos = _as_tuple(grad_outputs)
@@ -228,5 +229,6 @@ def gradgradcheck(
             grads = autograd_grad(out, diff_inputs, list(go), create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    return gradcheck(vjp, inputs + tuple(gos), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
-                     fast_mode=fast_mode)
+    return gradcheck(
+        vjp, inputs + tuple(gos), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception, fast_mode=fast_mode
+    )

@@ -46,10 +46,12 @@ class saved_tensors_hooks:
     def __enter__(self) -> saved_tensors_hooks:
         if _DISABLED[0] is not None:
             raise RuntimeError(_DISABLED[0])
-        self._tokens.append(SAVED_TENSOR_HOOKS.set(SAVED_TENSOR_HOOKS.get() + ((self.pack_hook, self.unpack_hook),)))
+        self._tokens.append(SAVED_TENSOR_HOOKS.set((*SAVED_TENSOR_HOOKS.get(), (self.pack_hook, self.unpack_hook))))
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         SAVED_TENSOR_HOOKS.reset(self._tokens.pop())
 
 
@@ -109,7 +111,9 @@ class disable_saved_tensors_hooks:
         self.prev.append(_DISABLED[0])
         _DISABLED[0] = self.error_message
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         _DISABLED[0] = self.prev.pop()
 
 
@@ -139,7 +143,8 @@ class SavedTensorRecord:
 
     def __str__(self) -> str:
         what = "output" if self.is_output else "input"
-        return f"{self.node:<24} {what:<6} {str(list(self.shape)):<16} {self.dtype.name:<9} {self.nbytes:>10} B  {self.location}"
+        shape = str(list(self.shape))
+        return f"{self.node:<24} {what:<6} {shape:<16} {self.dtype.name:<9} {self.nbytes:>10} B  {self.location}"
 
 
 class SavedTensorsReport(list[SavedTensorRecord]):

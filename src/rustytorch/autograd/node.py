@@ -108,7 +108,7 @@ class RemovableHandle:
     tensor([3., 3.])
     """
 
-    __slots__ = ("_list_ref", "_hook")
+    __slots__ = ("_hook", "_list_ref")
 
     def __init__(self, hooks: list[Any], hook: Any) -> None:
         self._list_ref = hooks
@@ -137,7 +137,7 @@ class SavedTensor:
     ``grad_fn`` = the node. Under ``saved_tensors_hooks`` the pack hook's result is kept.
     """
 
-    __slots__ = ("tensor", "data", "storage", "base", "version", "requires_grad", "packed", "unpack_hook")
+    __slots__ = ("base", "data", "packed", "requires_grad", "storage", "tensor", "unpack_hook", "version")
 
     tensor: Any
     data: Any
@@ -208,7 +208,9 @@ def _new_storage(buf: Any) -> UntypedStorage:
     return st
 
 
-def _pack(s: SavedTensor, t: Tensor, hooks: tuple[Callable[..., Any], Callable[..., Any]], is_output: bool) -> SavedTensor:
+def _pack(
+    s: SavedTensor, t: Tensor, hooks: tuple[Callable[..., Any], Callable[..., Any]], is_output: bool
+) -> SavedTensor:
     pack, unpack = hooks
     s.tensor = None
     s.data = None
@@ -221,17 +223,20 @@ def _pack(s: SavedTensor, t: Tensor, hooks: tuple[Callable[..., Any], Callable[.
 def _unpack_hooked(s: SavedTensor, node: Node) -> Tensor:
     r = s.unpack_hook(s.packed)
     if not isinstance(r, Tensor):
-        raise TypeError(f"{node.name()}: the unpack hook of saved_tensors_hooks must return a Tensor, got {type(r).__name__}")
+        raise TypeError(
+            f"{node.name()}: the unpack hook of saved_tensors_hooks must return a Tensor, got {type(r).__name__}"
+        )
     if s.requires_grad and r._grad_fn is None:  # a saved output: give it back its history
-        r = r.detach()
-        r._requires_grad = True
-        r._grad_fn = node
+        d: Any = r.detach()
+        d._requires_grad = True
+        d._grad_fn = node
+        return d  # type: ignore[no-any-return]
     return r
 
 
 def _alias(t: Tensor) -> Tensor:
     """A tensor sharing ``t``'s data and storage, outside the graph (cheaper than ``detach``)."""
-    a = _new(t.__class__)
+    a: Any = _new(t.__class__)
     a._data = t._data
     a._storage = t._storage
     a._base = t._base
@@ -250,7 +255,7 @@ def _alias(t: Tensor) -> Tensor:
 
 def _output_tensor(s: SavedTensor, node: Node) -> Tensor:
     """The saved output rebuilt: with ``grad_fn`` = its node when the graph is recorded (double backward)."""
-    out = _new(Tensor)
+    out: Any = _new(Tensor)
     out._data = s.data
     out._storage = s.storage
     out._base = s.base
@@ -313,16 +318,24 @@ class Node:
     """
 
     __slots__ = (
-        "next_functions",  # tuple[(Node | None, output_nr)], one per input
-        "_in_meta",  # tuple[(shape, np.dtype) | None], one per input: what its gradient must be
-        "needs_input_grad",  # tuple[bool], one per input
-        "_seq",  # creation number: every input's node has a smaller one
-        "_saved",  # list[SavedTensor | None]; None once released
-        "_saved_result",  # SavedTensor | None: the node's own output (``save_result``)
-        "_location",  # Location | None: where forward saved tensors (the user's line)
         "__dict__",  # per-op attributes saved by forward, and the rare per-node settings below
         "__weakref__",
+        "_in_meta",  # tuple[(shape, np.dtype) | None], one per input: what its gradient must be
+        "_location",  # Location | None: where forward saved tensors (the user's line)
+        "_saved",  # list[SavedTensor | None]; None once released
+        "_saved_result",  # SavedTensor | None: the node's own output (``save_result``)
+        "_seq",  # creation number: every input's node has a smaller one
+        "needs_input_grad",  # tuple[bool], one per input
+        "next_functions",  # tuple[(Node | None, output_nr)], one per input
     )
+
+    next_functions: tuple[tuple[Any, int], ...]
+    _in_meta: tuple[Any, ...]
+    needs_input_grad: tuple[bool, ...]
+    _seq: int
+    _saved: Any
+    _saved_result: Any
+    _location: Location | None
 
     _name = "Node"
     # rarely set: class-level defaults, overridden per instance
@@ -371,9 +384,26 @@ class Node:
         else:  # nothing but Nones (e.g. ``x * 2`` saves no tensor): keep the tuple as it is
             self._saved = tensors  # type: ignore[assignment]
             return
-        self._saved = [None if t is None else save_input(t) for t in tensors]  # type: ignore[assignment]
+        hooks = _hooks_get()
+        saved: list[Any] = []
+        for t in tensors:  # save_input() inlined
+            if t is None:
+                saved.append(None)
+            elif hooks:
+                saved.append(_pack(_new(SavedTensor), t, hooks[-1], False))
+            else:
+                sv = _new(SavedTensor)
+                sv.tensor = t
+                st = t._storage
+                sv.version = 0 if st is None else st.version
+                sv.unpack_hook = None
+                saved.append(sv)
+        self._saved = saved
         if self._location is None:
-            self._location = where()
+            try:  # frames 0-3 are where, this method, the op's forward and Op.apply: start at apply's caller
+                self._location = where(4)
+            except ValueError:  # a shallower stack: called some other way
+                self._location = where(1)
 
     def _save_output(self, out: Tensor) -> None:
         """Save this node's own output (kept without a reference cycle)."""
@@ -389,7 +419,7 @@ class Node:
             _raise_released(self)
         if saved.__class__ is tuple:  # only Nones
             return saved  # type: ignore[return-value]
-        out = []
+        out: list[Any] = []
         for s in saved:
             out.append(None if s is None else s.unpack(self))
         return tuple(out)
@@ -470,7 +500,11 @@ class AccumulateGrad(Node):
             od = old._data
             if od.shape == grad._data.shape:
                 od += grad._data  # safe: this buffer was made here and nobody else writes it
-                old._bump_version("add_")
+                st = old._storage
+                if st is None:
+                    st = old._get_storage()
+                st.version += 1  # as torch: .grad accumulated in place is a new version of it
+                st.last_write = _ACC_WRITE
             else:
                 var._grad = (old + grad).detach()
         else:
@@ -478,7 +512,10 @@ class AccumulateGrad(Node):
             var._grad_owned = True
 
 
-def register_tensor_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHandle:
+_ACC_WRITE = ("add_", "the gradient accumulation into .grad of a backward call")
+
+
+def register_tensor_hook(t: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
     """``t.register_hook``: on a leaf the hook runs before accumulation; else before grad_fn runs."""
     if not t._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -493,7 +530,7 @@ def register_tensor_hook(t: Tensor, hook: Callable[[Any], Any]) -> RemovableHand
     return fn._add_pre_hook(t._output_nr, hook)
 
 
-def register_post_accumulate_hook(t: Tensor, hook: Callable[[Any], None]) -> RemovableHandle:
+def register_post_accumulate_hook(t: Any, hook: Callable[[Any], None]) -> RemovableHandle:
     """``t.register_post_accumulate_grad_hook``: leaves only."""
     if not t._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")

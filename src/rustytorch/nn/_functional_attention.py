@@ -16,33 +16,14 @@ from ..autograd.grad_mode import GRAD_ENABLED
 from ..ops._registry import Op, fp, register
 from ..ops.activation import _softmax_np
 from ..ops.activation import softmax as _softmax
-from ._primitives import mm
+from ..ops.join import stack
+from ._primitives import mm, row_sum
 
-__all__ = ["scaled_dot_product_attention", "Attention", "additive_mask"]
+__all__ = ["scaled_dot_product_attention", "Attention", "PackedSelfAttention", "additive_mask"]
 
 
-_ONES: dict[tuple[int, Any], np.ndarray] = {}
 #: a row sum below this after the shift by the global maximum may have lost precision: redo with row maxima
 _SAFE_SUM = {np.dtype(np.float32): 1e-20, np.dtype(np.float64): 1e-200}
-
-
-def _ones(n: int, dt: np.dtype[Any]) -> np.ndarray:
-    o = _ONES.get((n, dt))
-    if o is None:
-        o = _ONES[(n, dt)] = np.ones(n, dtype=dt)
-    return o
-
-
-def row_sum(a: np.ndarray) -> np.ndarray:
-    """Sums over the last axis, keepdims, as one matrix-vector product (NumPy's reduce over a short
-    last axis is ~7x slower)."""
-    n = a.shape[-1]
-    if a.dtype not in _SAFE_SUM or n == 0:
-        return np.add.reduce(a, -1, keepdims=True)  # type: ignore[no-any-return]
-    return _np_matmul(a, _ones(n, a.dtype))[..., None]  # type: ignore[no-any-return]
-
-
-_np_matmul = np.matmul
 
 
 def softmax_last(s: np.ndarray) -> np.ndarray:
@@ -62,7 +43,21 @@ def softmax_last(s: np.ndarray) -> np.ndarray:
             if np.minimum.reduce(tot, axis=None) >= safe:
                 e /= tot
                 return e
-    return _softmax_np(s, -1, False)
+    p = _softmax_np(s, -1, False)
+    dead = np.maximum.reduce(s, -1, keepdims=True) == -np.inf  # fully masked rows: 0, as torch's safe softmax
+    if dead.any():
+        p = np.where(dead, p.dtype.type(0), p)
+    return p
+
+
+def _safe_softmax(s: Tensor) -> Tensor:
+    """Softmax of the scores ``s`` over the last dim with fully masked rows set to 0 (and no NaN in their
+    gradient), as torch's SDPA."""
+    dead = np.maximum.reduce(s._data, -1, keepdims=True) == -np.inf
+    if not dead.any():
+        return _softmax(s, -1)  # type: ignore[no-any-return]
+    d = _make(dead)
+    return _softmax(s.masked_fill(d, 0.0), -1).masked_fill(d, 0.0)  # type: ignore[no-any-return]
 
 
 def _attention_np(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any, scale: float) -> tuple[Any, Any]:
@@ -110,16 +105,72 @@ class Attention(Op):
         c = ctx.scale
         if not GRAD_ENABLED.get():
             return fp(_attention_backward_np, grad._data, q._data, k._data, v._data, ctx.p, c, need)
-        s = q.matmul(k.transpose(-2, -1)) * c
-        if ctx.mask is not None:
-            s = s + _make(ctx.mask)
-        p = _softmax(s, -1)
-        gv = p.transpose(-2, -1).matmul(grad) if need[2] else None
-        gp = grad.matmul(v.transpose(-2, -1))
-        gs = p * (gp - (gp * p).sum(-1, keepdim=True))
-        gq = gs.matmul(k) * c if need[0] else None
-        gk = gs.transpose(-2, -1).matmul(q) * c if need[1] else None
-        return gq, gk, gv
+        return _attention_backward_tensors(grad, q, k, v, ctx.mask, c, need)
+
+
+def _attention_backward_tensors(
+    grad: Tensor, q: Tensor, k: Tensor, v: Tensor, mask: Any, c: float, need: Any
+) -> tuple[Any, ...]:
+    """The attention gradients as differentiable tensor ops (for ``create_graph=True``)."""
+    s = q.matmul(k.transpose(-2, -1)) * c
+    if mask is not None:
+        s = s + _make(mask)
+    p = _safe_softmax(s)
+    gv = p.transpose(-2, -1).matmul(grad) if need[2] else None
+    gp = grad.matmul(v.transpose(-2, -1))
+    gs = p * (gp - (gp * p).sum(-1, keepdim=True))
+    gq = gs.matmul(k) * c if need[0] else None
+    gk = gs.transpose(-2, -1).matmul(q) * c if need[1] else None
+    return gq, gk, gv
+
+
+class PackedSelfAttention(Op):
+    """Multi-head self-attention on a packed projection: (N, L, 3E) ``[q | k | v]`` -> (N, L, E), heads
+    merged back; one node in place of the head split, the attention and the head merge."""
+
+    _name = "ScaledDotProductAttentionBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, qkv: Tensor, heads: int, mask: Any, scale: float) -> np.ndarray:
+        a = qkv._data
+        n, length, e3 = a.shape
+        e = e3 // 3
+        q, k, v = _split_heads(a, heads)
+        out, p = fp(_attention_np, q, k, v, mask, scale)
+        if ctx is not None:
+            ctx.save_for_backward(qkv)
+            ctx.p = p
+            ctx.mask = mask
+            ctx.scale = scale
+            ctx.heads = heads
+        return out.transpose(0, 2, 1, 3).reshape(n, length, e)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # Attention's gradients, packed as the input
+        (qkv,) = ctx.saved_tensors
+        n, length, e3 = qkv.shape
+        h = ctx.heads
+        hd = e3 // 3 // h
+        need = (True, True, True)
+        if not GRAD_ENABLED.get():
+            q, k, v = _split_heads(qkv._data, h)
+            g4 = grad._data.reshape(n, length, h, hd).transpose(0, 2, 1, 3)
+            gq, gk, gv = fp(_attention_backward_np, g4, q, k, v, ctx.p, ctx.scale, need)
+            out = np.empty((n, length, 3, h, hd), dtype=qkv._data.dtype)
+            for i, gi in enumerate((gq, gk, gv)):
+                out[:, :, i] = gi._data.transpose(0, 2, 1, 3)
+            return _make(out.reshape(n, length, e3))
+        q, k, v = qkv.reshape(n, length, 3, h, hd).permute(2, 0, 3, 1, 4).unbind(0)
+        g4 = grad.reshape(n, length, h, hd).transpose(1, 2)
+        gq, gk, gv = _attention_backward_tensors(g4, q, k, v, ctx.mask, ctx.scale, need)
+        return stack([gq, gk, gv]).permute(1, 3, 0, 2, 4).reshape(n, length, e3)  # type: ignore[no-any-return]
+
+
+def _split_heads(a: np.ndarray, heads: int) -> tuple[np.ndarray, ...]:
+    """(N, L, 3E) -> q, k, v views of shape (N, heads, L, E/heads)."""
+    n, length, e3 = a.shape
+    v5 = a.reshape(n, length, 3, heads, e3 // 3 // heads)
+    return tuple(v5[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
 
 
 def _attention_backward_np(
@@ -211,7 +262,7 @@ def scaled_dot_product_attention(
         scores = query.matmul(key.transpose(-2, -1)) * s
         if mask is not None:
             scores = scores + (mask if isinstance(mask, Tensor) else _make(mask))
-        attn = _softmax(scores, -1)
+        attn = _safe_softmax(scores)
         if dropout_p > 0.0:
             attn = dropout(attn, dropout_p)
         return attn.matmul(value)  # type: ignore[no-any-return]

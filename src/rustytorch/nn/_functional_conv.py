@@ -1,13 +1,14 @@
 """Convolution and pooling on strided views (im2col) and matmul, as ``torch.nn.functional``.
 
 ``Conv2d`` is one node: the patches of the padded input are copied once out of a strided view
-into an (N·L, C·kh·kw) matrix and multiplied by the weight in a single GEMM (groups: one batched
+into a (C·kh·kw, N·L) matrix and multiplied by the weight in a single GEMM (groups: one batched
 GEMM); backward reuses the patches for the weight gradient and sums the patch gradients back
 with kh·kw strided adds (col2im).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from .._tensor import Tensor, _make
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..ops._registry import Op, register
 from ..ops.join import pad as _pad
-from ._primitives import Fold, Take, Unfold, _geometry, col2im_blocks, mm, pair, windows
+from ._primitives import Fold, Take, Unfold, _geometry, _pad2, _scatter_add, col2im_blocks, mm, pair, windows
 
 __all__ = ["unfold", "fold", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -56,18 +57,56 @@ def fold(
               [1., 2., 1.]]]])
     """
     op = "fold"
-    o, k, d, p, s = (pair(v, n, op) for v, n in ((output_size, "output_size"), (kernel_size, "kernel_size"),
-                                                (dilation, "dilation"), (padding, "padding"), (stride, "stride")))  # fmt: skip
+    args = (output_size, "output_size"), (kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding")
+    o, k, d, p = (pair(v, n, op) for v, n in args)
+    s = pair(stride, "stride", op)
     return Fold.apply(input, o, k, d, p, s)  # type: ignore[no-any-return]
 
 
 # ------------------------------------------------------------------------------------------ conv2d
+@functools.lru_cache(maxsize=64)
+def _gather_index(shape: tuple[int, ...], geom: tuple[Any, ...]) -> np.ndarray:
+    """Flat positions in the padded (N, C, H+2p, W+2p) input of the (C·kh·kw, N·oh·ow) patch matrix."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = geom
+    n, c, h, w = shape
+    hp, wp = h + 2 * ph, w + 2 * pw
+    oh, ow = _geometry(shape, geom[0], geom[1], geom[2], geom[3], "conv2d")
+    ci, ii, jj, ni, yi, xi = np.ogrid[:c, :kh, :kw, :n, :oh, :ow]
+    idx = ((ni * c + ci) * hp + yi * sh + ii * dh) * wp + xi * sw + jj * dw
+    return idx.reshape(c * kh * kw, n * oh * ow)
+
+
+def _small_windows(shape: tuple[int, ...], geom: tuple[Any, ...]) -> bool:
+    """Gather with an index (not a strided copy) when output rows are short and the index is small."""
+    oh, ow = _geometry(shape, geom[0], geom[1], geom[2], geom[3], "conv2d")
+    return ow < 6 and shape[0] * shape[1] * geom[0][0] * geom[0][1] * oh * ow <= 1 << 20
+
+
 def _patches(a: np.ndarray, geom: tuple[Any, ...]) -> np.ndarray:
-    """(N, C, H, W) -> (N·oh·ow, C·kh·kw): every window as a row (one copy out of a strided view)."""
+    """(N, C, H, W) -> (C·kh·kw, N·oh·ow): every window as a column.
+
+    A copy out of a strided view of the padded input (its inner loop runs along output rows); for
+    short output rows a gather through a cached index is faster.
+    """
     kernel, dil, pad, stride = geom
+    if _small_windows(a.shape, geom):
+        return _pad2(a, pad).reshape(-1).take(_gather_index(a.shape, geom))  # type: ignore[no-any-return]
     win = windows(a, kernel, dil, pad, stride, "conv2d")  # (N, C, kh, kw, oh, ow)
     n, c, kh, kw, oh, ow = win.shape
-    return np.ascontiguousarray(win.transpose(0, 4, 5, 1, 2, 3)).reshape(n * oh * ow, c * kh * kw)
+    return np.ascontiguousarray(win.transpose(1, 2, 3, 0, 4, 5)).reshape(c * kh * kw, n * oh * ow)
+
+
+def _unpatch(gcols: np.ndarray, shape: tuple[int, ...], geom: tuple[Any, ...]) -> np.ndarray:
+    """The adjoint of ``_patches``: (C·kh·kw, N·oh·ow) gradients summed back into an (N, C, H, W) array."""
+    kernel, pad = geom[0], geom[2]
+    n, c, h, w = shape
+    if _small_windows(shape, geom):
+        hp, wp = h + 2 * pad[0], w + 2 * pad[1]
+        out = _scatter_add(gcols, _gather_index(shape, geom), n * c * hp * wp).reshape(n, c, hp, wp)
+        return out[:, :, pad[0] : pad[0] + h, pad[1] : pad[1] + w] if pad != (0, 0) else out
+    oh, ow = _geometry(shape, geom[0], geom[1], geom[2], geom[3], "conv2d")
+    blocks = gcols.reshape(c, kernel[0], kernel[1], n, oh, ow).transpose(3, 0, 1, 2, 4, 5)
+    return col2im_blocks(blocks, (h, w), *geom)
 
 
 class Conv2d(Op):
@@ -83,16 +122,13 @@ class Conv2d(Op):
             )
         n = xa.shape[0]
         o = wa.shape[0]
-        oh, ow = _geometry(xa.shape, *geom, "conv2d")
-        cols = _patches(xa, geom)  # (N L, K)
+        oh, ow = _geometry(xa.shape, geom[0], geom[1], geom[2], geom[3], "conv2d")
+        cols = _patches(xa, geom)  # (K, N L)
         if groups == 1:
-            out2 = mm(cols, wa.reshape(o, -1).T, "conv2d")  # (N L, O)
+            out2 = mm(wa.reshape(o, -1), cols, "conv2d")  # (O, N L)
         else:
-            kg = cols.shape[1] // groups
-            c3 = cols.reshape(-1, groups, kg).transpose(1, 0, 2)  # (G, N L, Kg)
-            out3 = mm(c3, wa.reshape(groups, o // groups, kg).transpose(0, 2, 1), "conv2d")  # (G, N L, Og)
-            out2 = out3.transpose(1, 0, 2).reshape(-1, o)
-        out = np.ascontiguousarray(out2.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+            out2 = mm(wa.reshape(groups, o // groups, -1), cols.reshape(groups, -1, cols.shape[1]), "conv2d")
+        out = np.ascontiguousarray(out2.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
         if b is not None:
             out += b._data.reshape(o, 1, 1)
         if ctx is not None:
@@ -104,7 +140,7 @@ class Conv2d(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Any, ...]:
-        # out = W ⋆ x + b with x's patches P (rows) = im2col(x):  dW = dOᵀ P,  dP = dO W,  dx = col2im(dP),
+        # out = W ⋆ x + b with x's patches P (columns) = im2col(x):  dW = dO Pᵀ,  dP = Wᵀ dO,  dx = col2im(dP),
         # db = sum of dO over batch and positions
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
@@ -113,7 +149,7 @@ class Conv2d(Op):
             return _conv_backward_np(grad._data, x._data.shape, w._data, ctx.cols, geom, groups, need)
         n, _, h, wd = x.shape
         o = w.shape[0]
-        k = ctx.cols.shape[1]
+        k = ctx.cols.shape[0]
         g3 = grad.reshape(n, o, -1)  # (N, O, L)
         gx = gw = gb = None
         if groups == 1:
@@ -138,28 +174,23 @@ class Conv2d(Op):
 def _conv_backward_np(
     g: np.ndarray, xshape: tuple[int, ...], wa: np.ndarray, cols: np.ndarray, geom: Any, groups: int, need: Any
 ) -> tuple[Any, ...]:
-    n, c, h, wd = xshape
     o = wa.shape[0]
-    g2 = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, o)  # (N L, O)
+    g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1)  # (O, N L)
     gx = gw = gb = None
-    kh, kw = geom[0]
-    oh, ow = g.shape[2], g.shape[3]
     if groups == 1:
         if need[1]:
-            gw = _make(mm(g2.T, cols, "conv2d").reshape(wa.shape))
+            gw = _make(mm(g2, cols.T, "conv2d").reshape(wa.shape))
         if need[0]:
-            gcols = mm(g2, wa.reshape(o, -1), "conv2d")  # (N L, K)
+            gcols = mm(wa.reshape(o, -1).T, g2, "conv2d")  # (K, N L)
     else:
-        kg, og = cols.shape[1] // groups, o // groups
-        g3 = g2.reshape(-1, groups, og).transpose(1, 0, 2)  # (G, N L, Og)
+        g3 = g2.reshape(groups, o // groups, -1)  # (G, Og, N L)
+        c3 = cols.reshape(groups, -1, cols.shape[1])  # (G, Kg, N L)
         if need[1]:
-            c3 = cols.reshape(-1, groups, kg).transpose(1, 0, 2)
-            gw = _make(mm(g3.transpose(0, 2, 1), c3, "conv2d").reshape(wa.shape))
+            gw = _make(mm(g3, c3.transpose(0, 2, 1), "conv2d").reshape(wa.shape))
         if need[0]:
-            gcols = mm(g3, wa.reshape(groups, og, kg), "conv2d").transpose(1, 0, 2).reshape(-1, groups * kg)
+            gcols = mm(wa.reshape(groups, o // groups, -1).transpose(0, 2, 1), g3, "conv2d").reshape(-1, g2.shape[1])
     if need[0]:
-        blocks = gcols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, oh, ow)
-        gx = _make(np.ascontiguousarray(col2im_blocks(blocks, (h, wd), *geom)))
+        gx = _make(np.ascontiguousarray(_unpatch(gcols, xshape, geom)))
     if need[2]:
         gb = _make(g.sum((0, 2, 3)))
     return gx, gw, gb
@@ -299,6 +330,24 @@ def _pool_input(input: Tensor, op: str) -> tuple[Tensor, bool]:
     return input.unsqueeze(0), False
 
 
+def _window_argmax(win: np.ndarray) -> np.ndarray:
+    """Index (in kh*kw) of each window's first maximum (NaN counts as the maximum, as torch).
+
+    The windows are stacked as kh*kw contiguous rows: one max reduction over the rows, then one
+    equality pass per row from the last to the first (NumPy's argmax over axis 0 is ~5x slower).
+    """
+    n, c, kh, kw, oh, ow = win.shape
+    stacked = np.ascontiguousarray(win.transpose(2, 3, 0, 1, 4, 5)).reshape(kh * kw, -1)
+    m = np.maximum.reduce(stacked, 0)
+    if m.dtype.kind == "f" and np.isnan(np.add.reduce(m)):  # NaN in some window: argmax finds it
+        return stacked.argmax(0).reshape(n, c, oh, ow)  # type: ignore[no-any-return]
+    arg = np.zeros(m.shape, dtype=np.int64)
+    for t in range(kh * kw - 1, 0, -1):
+        np.copyto(arg, t, where=stacked[t] == m)
+    np.copyto(arg, 0, where=stacked[0] == m)
+    return arg.reshape(n, c, oh, ow)
+
+
 @register(name="nn.functional.max_pool2d", method=False)
 def max_pool2d(
     input: Tensor,
@@ -330,10 +379,13 @@ def max_pool2d(
     fill = -np.inf if a.dtype.kind == "f" or a.dtype.name == "bfloat16" else np.iinfo(a.dtype).min
     win = windows(a, k, d, p, s, op, fill)  # (N, C, kh, kw, oh, ow)
     oh, ow = win.shape[-2:]
-    arg = np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c, oh, ow, -1).argmax(-1)
+    arg = _window_argmax(win)
     i, j = np.divmod(arg, k[1])
     rows = np.arange(oh).reshape(oh, 1) * s[0] + i * d[0] - p[0]
     cols = np.arange(ow) * s[1] + j * d[1] - p[1]
+    if p != (0, 0):  # a window of -inf only: torch points at its first in-bounds element
+        np.clip(rows, 0, h - 1, out=rows)
+        np.clip(cols, 0, w - 1, out=cols)
     local = rows * w + cols  # (N, C, oh, ow): position in the H*W plane, as torch's indices
     flat = local + np.arange(n * c, dtype=np.int64).reshape(n, c, 1, 1) * (h * w)
     out = Take.apply(x, flat)
@@ -396,7 +448,7 @@ def _adaptive_matrix(n_in: int, n_out: int, dtype: Any) -> np.ndarray:
 
 @register(name="nn.functional.adaptive_avg_pool2d", method=False)
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
-    """Average pooling to a fixed output size (torch's start/end index rule), as ``torch.nn.functional.adaptive_avg_pool2d``.
+    """Average pooling to a fixed output size (torch's window rule), as ``torch.nn.functional.adaptive_avg_pool2d``.
 
     Examples
     --------
@@ -419,7 +471,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
         shape = (*input.shape[:-2], oh, h // oh, ow, w // ow)
         return input.reshape(shape).mean((-3, -1))  # type: ignore[no-any-return]
     if not input.is_floating_point():
-        raise NotImplementedError(f"{op}: \"adaptive_avg_pool2d\" not implemented for {input.dtype!r}")
+        raise NotImplementedError(f'{op}: "adaptive_avg_pool2d" not implemented for {input.dtype!r}')
     dt = input._data.dtype
     rows = _make(_adaptive_matrix(h, oh, dt))
     cols = _make(_adaptive_matrix(w, ow, dt).T.copy())

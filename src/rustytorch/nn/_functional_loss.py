@@ -12,8 +12,16 @@ from .._tensor import Tensor, _make
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..ops._pointwise import TORCH_NAMES, not_implemented
 from ..ops._registry import Op, fp, register
+from ._primitives import Softplus
 
-__all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+__all__ = [
+    "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "l1_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
 
 
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
@@ -30,16 +38,47 @@ def _check_same_size(input: Tensor, target: Tensor, op: str) -> None:
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(
             f"{op}: Using a target size ({list(target.shape)}) that is different to the input size "
-            f"({list(input.shape)}). This will likely lead to incorrect results due to broadcasting.",
+            f"({list(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
             UserWarning,
             stacklevel=3,
         )
 
 
+def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """torch's deprecated ``size_average`` / ``reduce`` flags, when given, decide the reduction."""
+    if size_average is None and reduce is None:
+        return reduction
+    ret = "mean" if (size_average is not False and reduce is not False) else "sum" if reduce is not False else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+                  UserWarning, stacklevel=3)  # fmt: skip
+    return ret
+
+
+def _pointwise_loss(err: Tensor, weight: Tensor | None, reduction: str, op: str) -> Tensor:
+    """Reduce an elementwise loss; with ``weight``, ``mean`` is the weighted sum over the sum of weights."""
+    if weight is None:
+        return _reduce(err, reduction, op)
+    if tuple(weight.shape) != tuple(err.shape):
+        raise ValueError(f"{op}: Weights and input must have the same size.")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    w = err * weight
+    if reduction == "none":
+        return w
+    return w.sum() if reduction == "sum" else w.sum() / weight.sum()
+
+
 @register(name="nn.functional.mse_loss", method=False)
-def mse_loss(input: Tensor, target: Tensor, size_average: None = None, reduce: None = None, reduction: str = "mean",
-             weight: Tensor | None = None) -> Tensor:
-    """Mean squared error, as ``torch.nn.functional.mse_loss``.
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean squared error, as ``torch.nn.functional.mse_loss`` (``weight``: weighted mean).
 
     Examples
     --------
@@ -48,17 +87,21 @@ def mse_loss(input: Tensor, target: Tensor, size_average: None = None, reduce: N
     tensor(2.5000)
     """
     _check_same_size(input, target, "mse_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     d = input - target
-    loss = d * d
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "mse_loss")
+    return _pointwise_loss(d * d, weight, reduction, "mse_loss")
 
 
 @register(name="nn.functional.l1_loss", method=False)
-def l1_loss(input: Tensor, target: Tensor, size_average: None = None, reduce: None = None, reduction: str = "mean",
-            weight: Tensor | None = None) -> Tensor:
-    """Mean absolute error, as ``torch.nn.functional.l1_loss``.
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean absolute error, as ``torch.nn.functional.l1_loss`` (``weight``: weighted mean).
 
     Examples
     --------
@@ -67,10 +110,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average: None = None, reduce: No
     tensor(1.5000)
     """
     _check_same_size(input, target, "l1_loss")
-    loss = (input - target).abs()
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "l1_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _pointwise_loss((input - target).abs(), weight, reduction, "l1_loss")
 
 
 def _class_dim_last(x: Tensor) -> Tensor:
@@ -80,6 +121,17 @@ def _class_dim_last(x: Tensor) -> Tensor:
     if x.dim() == 2:
         return x
     return x.movedim(1, -1).reshape(-1, x.shape[1])
+
+
+def _no_weight_grad(weight: Tensor | None, fn: str) -> None:
+    """torch's losses are not differentiable with respect to their class weights: they refuse one that
+    requires grad (rather than silently giving it no gradient)."""
+    if weight is not None and weight.requires_grad and GRAD_ENABLED.get():
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument 'weight'. This "
+                           "input cannot have requires_grad True.")  # fmt: skip
+
+
+_min, _max = np.minimum.reduce, np.maximum.reduce
 
 
 def _check_targets(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, op: str) -> np.ndarray:
@@ -106,9 +158,10 @@ def _check_targets(input: Tensor, target: Tensor, weight: Tensor | None, ignore_
         raise RuntimeError(f"{op}: weight tensor should be defined either for all {c} classes or no classes but got "
                            f"weight tensor of shape: {list(weight.shape)}")  # fmt: skip
     t = t.astype(np.int64, copy=False)
-    bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexError(f"{op}: Target {t[bad].reshape(-1)[0]} is out of bounds (number of classes: {c}).")
+    if t.size and (_min(t, axis=None) < 0 or _max(t, axis=None) >= c):
+        bad = (t != ignore_index) & ((t < 0) | (t >= c))
+        if bad.any():
+            raise IndexError(f"{op}: Target {t[bad].reshape(-1)[0]} is out of bounds (number of classes: {c}).")
     return t
 
 
@@ -117,9 +170,9 @@ def nll_loss(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
-    size_average: None = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
-    reduce: None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities, as ``torch.nn.functional.nll_loss``.
@@ -134,9 +187,11 @@ def nll_loss(
     tensor(0.3000)
     """
     op = "nll_loss"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
     t = _check_targets(input, target, weight, ignore_index, op).reshape(-1)
+    _no_weight_grad(weight, "nll_loss_forward")
     logp = _class_dim_last(input)
     valid = t != ignore_index
     tgt = np.where(valid, t, 0)
@@ -152,6 +207,15 @@ def nll_loss(
     return loss.sum() / _make(np.asarray(w.sum(), dtype=dt))
 
 
+def _rows(a: np.ndarray) -> np.ndarray:
+    """(N, C, d1, ...) -> (N·d1·..., C) (a copy unless 2-D); (C,) -> (1, C)."""
+    if a.ndim == 2:
+        return a
+    if a.ndim == 1:
+        return a[None]
+    return np.moveaxis(a, 1, -1).reshape(-1, a.shape[1])
+
+
 class CrossEntropy(Op):
     """Fused log-softmax + (label-smoothed, weighted) NLL over class dim 1 of an (N, C, ...) or (C,) input.
 
@@ -162,82 +226,95 @@ class CrossEntropy(Op):
     _name = "NllLossBackward0"
 
     @staticmethod
-    def forward(
-        ctx: Any, x: Tensor, t: np.ndarray, w: Any, ignore: int, eps: float, reduction: str
-    ) -> np.ndarray:
+    def forward(ctx: Any, x: Tensor, t: np.ndarray, w: Any, ignore: int, eps: float, reduction: str) -> np.ndarray:
         a = x._data
         out_dt = a.dtype
-        if a.ndim == 1:
-            a, t = a[None], t.reshape(1)
-        if a.dtype.itemsize < 4:
-            a = a.astype(np.float32)
-        res = fp(_ce_np, a, t, w, ignore, eps, reduction, ctx is not None)
+        rows = _rows(a)
+        half = out_dt.itemsize < 4
+        if half:
+            rows = rows.astype(np.float32)
+        res = fp(_ce_np, rows, t.reshape(-1), w, ignore, eps, reduction, ctx is not None, out_dt if half else None)
+        loss = res[0]
+        if reduction == "none":
+            loss = loss.reshape(t.shape)
         if ctx is not None:
             ctx.save_for_backward(x)
-            loss, ctx.q, ctx.tt, ctx.wv, ctx.valid, ctx.total = res
+            _, ctx.q, ctx.tt, ctx.wv, ctx.valid, ctx.total = res
             ctx.w = w
             ctx.eps = eps
             ctx.reduction = reduction
-        else:
-            loss = res[0]
         return np.asarray(loss, dtype=out_dt)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         # d/dx = (a q - B) g with q = softmax(x), a = (1-ε) w_t + (ε/C) S, B = (1-ε) w_t onehot(t) + (ε/C) w
         # (S = Σ w; every term 0 where the target is ignored), g the upstream gradient (/ Σ w_t for 'mean')
-        shape = ctx._in_meta[0][0]
-        q, tt, wv, valid = ctx.q, ctx.tt, ctx.wv, ctx.valid
+        shape, in_dt = ctx._in_meta[0]
+        q, tt, wv, valid = ctx.q, ctx.tt, ctx.wv, ctx.valid  # q: (M, C) softmax rows
         eps, w, red = ctx.eps, ctx.w, ctx.reduction
-        c = q.shape[1]
+        m, c = q.shape
         dt = q.dtype
-        ext = (slice(None), None)  # (N, ...) -> (N, 1, ...)
-        wb = None if w is None else w.astype(dt).reshape((1, c) + (1,) * (q.ndim - 2))
         s_w = float(c) if w is None else float(w.sum())
-        a = (1 - eps) * wv + (eps / c * s_w) * valid
+        a = wv if eps == 0 else (1 - eps) * wv + (eps / c * s_w) * valid
+        rows = np.arange(m)
         if not GRAD_ENABLED.get():
             g = grad._data.astype(dt, copy=False)
-            if red == "none":
-                g = g.reshape(tt.shape)
-            elif red == "mean":
-                g = g / dt.type(ctx.total)
-            gx = q * (a * g)[ext]
-            picked = np.take_along_axis(gx, tt[ext], 1)
-            picked -= ((1 - eps) * wv * g)[ext]
-            np.put_along_axis(gx, tt[ext], picked, 1)
+            g = g.reshape(m) if red == "none" else g / dt.type(ctx.total) if red == "mean" else g
+            gx = q * _col(a * g)
+            gx[rows, tt] -= (1 - eps) * wv * g
             if eps:
-                gx -= (eps / c) * (valid * g)[ext] * (1 if wb is None else wb)
-            return _make(gx.reshape(shape).astype(ctx._in_meta[0][1], copy=False))
+                gx -= (eps / c) * _col(valid * g) * (1 if w is None else w.astype(dt))
+            return _make(_unrows(gx, shape).astype(in_dt, copy=False))
         (x,) = ctx.saved_tensors
-        xs = x if x.dim() > 1 else x.unsqueeze(0)
-        onehot = np.zeros(q.shape, dtype=dt)
-        np.put_along_axis(onehot, tt[ext], dt.type(1), 1)
-        b = onehot * ((1 - eps) * wv)[ext]
+        xs = x.unsqueeze(0) if x.dim() == 1 else x.movedim(1, -1).reshape(-1, c) if x.dim() > 2 else x
+        b = np.zeros((m, c), dtype=dt)
+        b[rows, tt] = (1 - eps) * wv
         if eps:
-            b += (eps / c) * valid[ext] * (1 if wb is None else wb)
-        gs = grad.reshape(tt.shape).unsqueeze(1) if red == "none" else grad / float(ctx.total) if red == "mean" else grad
-        gx = (xs.softmax(1) * _make(a[ext]) - _make(b)) * gs
+            b += (eps / c) * _col(valid) * (1 if w is None else w.astype(dt))
+        gs = grad.reshape(m, 1) if red == "none" else grad / float(ctx.total) if red == "mean" else grad
+        gx = (xs.softmax(1) * _make(np.asarray(_col(a), dtype=dt)) - _make(b)) * gs
+        if x.dim() > 2:
+            return gx.reshape(shape[0], *shape[2:], c).movedim(-1, 1)  # type: ignore[no-any-return]
         return gx.reshape(shape)
 
 
+def _col(v: Any) -> Any:
+    """A per-row array as a column (M, 1); scalars as they are."""
+    return v[:, None] if np.ndim(v) else v
+
+
+def _unrows(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The inverse of ``_rows``: (M, C) gradient rows back to the input's (N, C, ...) shape."""
+    if len(shape) <= 2:
+        return g.reshape(shape)
+    return np.ascontiguousarray(np.moveaxis(g.reshape(shape[0], *shape[2:], shape[1]), -1, 1))
+
+
 def _ce_np(
-    a: np.ndarray, t: np.ndarray, w: Any, ignore: int, eps: float, reduction: str, keep: bool
+    a: np.ndarray, t: np.ndarray, w: Any, ignore: int, eps: float, reduction: str, keep: bool, half: Any = None
 ) -> tuple[Any, ...]:
-    c = a.shape[1]
+    m, c = a.shape
     z = a - np.maximum.reduce(a, 1, keepdims=True)
     e = np.exp(z)
     se = np.add.reduce(e, 1, keepdims=True)
     logp = z - np.log(se)
-    valid = t != ignore
-    tt = np.where(valid, t, 0)
+    if half is not None:  # torch's half log_softmax rounds its output to half before the loss
+        logp = logp.astype(half).astype(a.dtype)
     dt = a.dtype
-    wv = valid.astype(dt) if w is None else np.where(valid, w.astype(dt)[tt], dt.type(0))
-    loss = np.take_along_axis(logp, tt[:, None], 1)[:, 0]
+    valid: Any = t != ignore
+    if valid.all():  # the common case: weights and validity as scalars
+        tt = t
+        valid = dt.type(1)
+        wv: Any = dt.type(1) if w is None else w.astype(dt)[t]
+    else:
+        tt = np.where(valid, t, 0)
+        wv = valid.astype(dt) if w is None else np.where(valid, w.astype(dt)[tt], dt.type(0))
+    loss = logp[np.arange(m), tt]
     loss *= -(1 - eps) * wv
     if eps:
-        wl = logp if w is None else logp * w.astype(dt).reshape((1, c) + (1,) * (a.ndim - 2))
-        loss -= (eps / c) * np.where(valid, np.add.reduce(wl, 1), dt.type(0))
-    total = wv.sum() if reduction == "mean" else None
+        wl = logp if w is None else logp * w.astype(dt)
+        loss -= (eps / c) * (np.add.reduce(wl, 1) * valid)
+    total = (wv * m if np.ndim(wv) == 0 else wv.sum()) if reduction == "mean" else None
     if reduction == "sum":
         loss = loss.sum()
     elif reduction == "mean":
@@ -245,7 +322,7 @@ def _ce_np(
     if not keep:
         return (loss,)
     e /= se  # softmax
-    return loss, e, tt, wv, valid.astype(dt), total
+    return loss, e, tt, wv, (valid.astype(dt) if np.ndim(valid) else valid), total
 
 
 @register(name="nn.functional.cross_entropy", method=False)
@@ -253,9 +330,9 @@ def cross_entropy(
     input: Tensor,
     target: Tensor,
     weight: Tensor | None = None,
-    size_average: None = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
-    reduce: None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
@@ -272,6 +349,7 @@ def cross_entropy(
     tensor(1000.)
     """
     op = "cross_entropy"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if reduction not in ("mean", "sum", "none"):
@@ -284,8 +362,7 @@ def cross_entropy(
         raise RuntimeError(f"{op}: Expected floating point type for target with class probabilities, got "
                            f"{TORCH_NAMES[target._data.dtype.name]}")  # fmt: skip
     t = _check_targets(input, target, weight, ignore_index, op)
-    if weight is not None and weight.requires_grad and GRAD_ENABLED.get():
-        return _cross_entropy_composed(input, target, weight, ignore_index, reduction, label_smoothing)
+    _no_weight_grad(weight, "nll_loss_forward")
     w = None if weight is None else weight._data
     return CrossEntropy.apply(input, t, w, ignore_index, float(label_smoothing), reduction)  # type: ignore[no-any-return]
 
@@ -306,34 +383,15 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, r
     return _reduce(loss, reduction, "cross_entropy")
 
 
-def _cross_entropy_composed(
-    input: Tensor, target: Tensor, weight: Tensor, ignore_index: int, reduction: str, eps: float
-) -> Tensor:
-    """Composed ops (a weight that requires grad gets its gradient)."""
-    class_dim = 1 if input.dim() > 1 else 0
-    c = input.shape[class_dim]
-    logp = input.log_softmax(class_dim)  # type: ignore[attr-defined]
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if eps == 0.0:
-        return nll
-    wshape = [1] * input.dim()
-    wshape[class_dim] = c
-    smooth = -(logp * weight.reshape(wshape)).sum(class_dim)
-    smooth = smooth.masked_fill(_make((target._data == ignore_index).reshape(smooth.shape)), 0.0)
-    if reduction == "mean":
-        t = target._data.reshape(-1)
-        keep = t != ignore_index
-        ret = smooth.sum() / weight[_make(t[keep])].sum()
-    elif reduction == "sum":
-        ret = smooth.sum()
-    else:
-        ret = smooth
-    return nll * (1 - eps) + ret * (eps / c)
-
-
 @register(name="nn.functional.binary_cross_entropy", method=False)
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: None = None,
-                         reduce: None = None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Binary cross entropy of probabilities (log terms clamped at -100, as torch).
 
     Examples
@@ -343,11 +401,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     tensor(0.3466)
     """
     op = "binary_cross_entropy"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(input.shape) != tuple(target.shape):
         raise ValueError(
             f"{op}: Using a target size ({list(target.shape)}) that is different to the input size "
             f"({list(input.shape)}) is deprecated. Please ensure they have the same size."
         )
+    _no_weight_grad(weight, "binary_cross_entropy")
     a = input._data
     if a.size and (a.min() < 0 or a.max() > 1):
         raise RuntimeError(f"{op}: all elements of input should be between 0 and 1")
@@ -360,10 +420,16 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 
 @register(name="nn.functional.binary_cross_entropy_with_logits", method=False)
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     size_average: None = None, reduce: None = None, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
-    """Sigmoid + binary cross entropy in one stable expression, as ``torch.nn.functional.binary_cross_entropy_with_logits``.
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Sigmoid + binary cross entropy (stable), as ``torch.nn.functional.binary_cross_entropy_with_logits``.
 
     Examples
     --------
@@ -372,10 +438,13 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     tensor(100.)
     """
     op = "binary_cross_entropy_with_logits"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{op}: Target size ({list(target.shape)}) must be the same as input size ({list(input.shape)})")
-    # log(1 + exp(-|x|)) + max(-x, 0) = -log(sigmoid(x)), computed without overflow
-    softplus_neg = ops.log1p(ops.exp(-input.abs())) + ops.clamp(-input, min=0.0)  # type: ignore[attr-defined]
+        raise ValueError(
+            f"{op}: Target size ({list(target.shape)}) must be the same as input size ({list(input.shape)})"
+        )
+    _no_weight_grad(weight, op)
+    softplus_neg = Softplus.apply(-input, 1.0, float("inf"))  # -log(sigmoid(x)), stable, smooth at 0
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
         loss = (1 - target) * input + log_weight * softplus_neg

@@ -7,17 +7,26 @@ from typing import Any
 
 import numpy as np
 
-from .._tensor import Tensor, _make
+from .._tensor import Size, Tensor, _make
 from ..autograd.grad_mode import GRAD_ENABLED, no_grad
 from ..ops._pointwise import not_implemented
 from ..ops._registry import Op, fp, register
+from ._primitives import row_sum
 
 __all__ = ["batch_norm", "layer_norm"]
 
 
 @register(name="nn.functional.batch_norm", method=False)
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
-               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise over the batch (and spatial) dims per channel (dim 1), as ``torch.nn.functional.batch_norm``.
 
     In training the batch statistics are used (biased variance) and the running statistics
@@ -39,7 +48,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training:
         n = input.numel() // c
         if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(input.shape)}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {list(input.shape)}"
+            )
         mean = input.mean(dim=dims)
         var = input.var(dim=dims, correction=0)
         if running_mean is not None and running_var is not None:
@@ -63,8 +74,10 @@ def _ln_np(a: np.ndarray, d: int, eps: float, w: Any, b: Any) -> tuple[np.ndarra
     x = a.reshape(-1, d)
     if x.dtype.itemsize < 4:
         x = x.astype(np.float32)
-    xc = x - np.add.reduce(x, 1, keepdims=True) / x.dtype.type(d)
-    var = np.add.reduce(xc * xc, 1, keepdims=True) / x.dtype.type(d)
+    inv_d = x.dtype.type(1.0 / d)
+    xc = x - row_sum(x) * inv_d
+    var = row_sum(xc * xc)
+    var *= inv_d
     var += x.dtype.type(eps)
     rstd = np.sqrt(var, out=var)
     np.reciprocal(rstd, out=rstd)
@@ -116,9 +129,7 @@ class LayerNorm(Op):
         return gx, gw, gb
 
 
-def _ln_backward_np(
-    g: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, w: Any, nd: int, need: Any
-) -> tuple[Any, ...]:
+def _ln_backward_np(g: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, w: Any, nd: int, need: Any) -> tuple[Any, ...]:
     shape = g.shape
     d = xhat.shape[1]
     g2 = g.reshape(-1, d)
@@ -129,8 +140,8 @@ def _ln_backward_np(
     if need[0]:
         gxh = g2 if w is None else g2 * w.reshape(-1)
         inv_d = xhat.dtype.type(1.0 / d)
-        t = gxh - np.add.reduce(gxh, 1, keepdims=True) * inv_d
-        t -= xhat * (np.add.reduce(gxh * xhat, 1, keepdims=True) * inv_d)
+        t = gxh - row_sum(gxh) * inv_d
+        t -= xhat * (row_sum(gxh * xhat) * inv_d)
         t *= rstd
         gx = _make(t.reshape(shape))
     if need[1]:
@@ -158,7 +169,10 @@ def layer_norm(
     >>> rt.nn.functional.layer_norm(rt.tensor([[1.0, 3.0]]), (2,))
     tensor([[-1.0000,  1.0000]])
     """
-    ns = (int(normalized_shape),) if isinstance(normalized_shape, int | np.integer) else tuple(normalized_shape)
+    if not isinstance(normalized_shape, list | tuple | Size):
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}")  # fmt: skip
+    ns = tuple(int(v) for v in normalized_shape)
     shape = tuple(input.shape)
     if not ns or len(ns) > len(shape) or shape[len(shape) - len(ns) :] != ns:
         raise RuntimeError(

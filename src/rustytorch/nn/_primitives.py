@@ -25,8 +25,8 @@ from ..ops._registry import Op, fp
 from ..ops.linalg import matmul_arrays
 
 __all__ = [
-    "Linear", "Unfold", "Fold", "Take", "PutAdd", "TakeRows", "PutRows", "Gelu", "Silu",
-    "pair", "mm", "windows", "im2col", "col2im", "col2im_blocks",
+    "Linear", "Unfold", "Fold", "Take", "PutAdd", "TakeRows", "PutRows", "Gelu", "Silu", "Softplus",
+    "pair", "mm", "row_sum", "windows", "im2col", "col2im", "col2im_blocks",
 ]  # fmt: skip
 
 _FAST = (np.dtype(np.float32), np.dtype(np.float64))
@@ -38,6 +38,22 @@ def mm(a: np.ndarray, b: np.ndarray, op: str = "linear") -> np.ndarray:
     if a.dtype in _FAST:
         return _matmul(a, b)  # type: ignore[no-any-return]
     return matmul_arrays(op, a, b)
+
+
+_ONES: dict[tuple[int, Any], np.ndarray] = {}
+
+
+def row_sum(a: np.ndarray) -> np.ndarray:
+    """Sums over the last axis (keepdims) as one matrix-vector product: NumPy's reduction over a short
+    last axis is several times slower."""
+    n = a.shape[-1]
+    dt = a.dtype
+    if dt not in _FAST or n == 0 or a.ndim == 0:
+        return np.add.reduce(a, -1, keepdims=True)  # type: ignore[no-any-return]
+    ones = _ONES.get((n, dt))
+    if ones is None:
+        ones = _ONES[(n, dt)] = np.ones(n, dtype=dt)
+    return _matmul(a, ones)[..., None]  # type: ignore[no-any-return]
 
 
 def pair(v: Any, name: str, op: str) -> tuple[int, int]:
@@ -86,16 +102,15 @@ class Linear(Op):
         need = ctx.needs_input_grad
         n_out = grad.shape[-1] if grad.dim() else 1
         if not GRAD_ENABLED.get():
-            g = grad._data
-            g2 = g.reshape(-1, n_out)
+            ga = grad._data.reshape(-1, n_out)
             gx = gw = gb = None
             if need[0]:
-                gx = _make(mm(g2, w._data).reshape(ctx._in_meta[0][0]))
+                gx = _make(mm(ga, w._data).reshape(ctx._in_meta[0][0]))
             if need[1]:
                 xa = x._data
-                gw = _make(mm(g2.T, xa.reshape(-1, xa.shape[-1])))
+                gw = _make(mm(ga.T, xa.reshape(-1, xa.shape[-1])))
             if need[2]:
-                gb = _make(np.add.reduce(g2, 0))
+                gb = _make(np.add.reduce(ga, 0))
             return gx, gw, gb
         gx = grad.matmul(w) if need[0] else None
         g2 = grad.reshape(-1, n_out) if need[1] or need[2] else None
@@ -399,6 +414,9 @@ def _act_input(x: Tensor, kernel: str) -> np.ndarray:
 
 def _gelu_np(a: np.ndarray, tanh: bool) -> tuple[np.ndarray, np.ndarray]:
     """(gelu(a), the factor Φ(a) (or its tanh form) that backward reuses)."""
+    if a.ndim == 0:
+        y, f = _gelu_np(a.reshape(1), tanh)
+        return y.reshape(()), f.reshape(())
     if tanh:
         t = np.tanh((a + 0.044715 * a * a * a) * _SQRT_2_PI)
         cdf = 0.5 * (1 + t)
@@ -422,44 +440,13 @@ def _gelu_grad_np(a: np.ndarray, saved: np.ndarray, tanh: bool) -> np.ndarray:
     return pdf
 
 
-_CHUNK_BYTES = 1 << 16  # elementwise composites run in cache-sized chunks (L2-resident temporaries)
-
-
-def par_map(fn: Any, n_out: int, *arrays: np.ndarray) -> Any:
-    """``fn(*arrays)`` for an elementwise composite ``fn`` returning ``n_out`` arrays of the inputs' shape.
-
-    Large inputs are cut into flat 64 KiB chunks, run one after the other: the composite's temporaries
-    then stay in cache (2-3x faster than whole-array passes). Threads do not help here: a composite is
-    many short NumPy calls, and the GIL hand-offs between them cost more than the second core gives.
-    """
-    a0 = arrays[0]
-    n = a0.size
-    cs = _CHUNK_BYTES // a0.dtype.itemsize
-    if n <= 2 * cs:
-        return fn(*arrays)
-    flats = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
-    outs = [np.empty(n, dtype=a0.dtype) for _ in range(n_out)]
-    chunks = -(-n // cs)
-
-    def part(i: int) -> None:
-        lo, hi = i * cs, min(n, (i + 1) * cs)
-        res = fn(*(f[lo:hi] for f in flats))
-        for o, r in zip(outs, res if n_out > 1 else (res,), strict=True):
-            o[lo:hi] = r
-
-    for i in range(chunks):
-        part(i)
-    res = tuple(o.reshape(a0.shape) for o in outs)
-    return res if n_out > 1 else res[0]
-
-
 class Gelu(Op):
     _name = "GeluBackward0"
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, tanh: bool) -> np.ndarray:
         a = _act_input(x, "GeluKernelImpl")
-        y, saved = fp(par_map, lambda c: _gelu_np(c, tanh), 2, a)
+        y, saved = fp(_gelu_np, a, tanh)
         if ctx is not None:
             ctx.save_for_backward(x)
             ctx.tanh = tanh
@@ -475,7 +462,7 @@ class Gelu(Op):
             if g.dtype != ctx.factor.dtype:
                 g = g.astype(ctx.factor.dtype)
             a = _act_input(x, "GeluKernelImpl")
-            d = fp(par_map, lambda gc, ac, fc: gc * _gelu_grad_np(ac, fc, tanh), 1, g, a, ctx.factor)
+            d = np.asarray(fp(np.multiply, fp(_gelu_grad_np, a, ctx.factor, tanh), g))
             return _make(d.astype(grad._data.dtype, copy=False))
         if ctx.tanh:
             t = ((x + 0.044715 * x * x * x) * _SQRT_2_PI).tanh()
@@ -486,10 +473,43 @@ class Gelu(Op):
 
 
 def _silu_np(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    s = np.exp(-a)
+    if a.ndim == 0:
+        y, s = _silu_np(a.reshape(1))
+        return y.reshape(()), s.reshape(())
+    s = np.negative(a)
+    np.exp(s, out=s)
     s += 1
     np.reciprocal(s, out=s)
     return a * s, s
+
+
+def _silu_grad_np(a: np.ndarray, s: np.ndarray) -> np.ndarray:
+    return s * (1 + a * (1 - s))  # type: ignore[no-any-return]
+
+
+class Softplus(Op):
+    """``log(1 + exp(beta x)) / beta``, ``x`` where ``beta x > threshold`` (torch's form)."""
+
+    _name = "SoftplusBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, beta: float, threshold: float) -> np.ndarray:
+        a = _act_input(x, "softplus_cpu")
+        if ctx is not None:
+            ctx.save_for_backward(x)
+            ctx.beta = beta
+            ctx.threshold = threshold
+        bx = a * a.dtype.type(beta)
+        y = np.asarray(fp(np.logaddexp, a.dtype.type(0), bx))
+        y /= a.dtype.type(beta)
+        np.copyto(y, a, where=bx > threshold)
+        return y if y.dtype == x._data.dtype else y.astype(x._data.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:  # d softplus = sigmoid(beta x) dx (1 above the threshold)
+        (x,) = ctx.saved_tensors
+        bx = x * ctx.beta
+        return (grad * bx.sigmoid()).where(bx <= ctx.threshold, grad)  # type: ignore[no-any-return]
 
 
 class Silu(Op):
@@ -498,7 +518,7 @@ class Silu(Op):
     @staticmethod
     def forward(ctx: Any, x: Tensor) -> np.ndarray:
         a = _act_input(x, "silu_cpu")
-        y, s = fp(par_map, _silu_np, 2, a)
+        y, s = fp(_silu_np, a)
         if ctx is not None:
             ctx.save_for_backward(x)
             ctx.sig = s
@@ -508,8 +528,7 @@ class Silu(Op):
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # d x s(x) = s (1 + x (1 - s)) dx
         (x,) = ctx.saved_tensors
         if not GRAD_ENABLED.get():
-            s = ctx.sig
-            d = s * (1 + _act_input(x, "silu_cpu") * (1 - s))
-            return _make(fp(np.multiply, grad._data, d.astype(grad._data.dtype, copy=False)))
+            d = fp(_silu_grad_np, _act_input(x, "silu_cpu"), ctx.sig)
+            return _make(np.asarray(fp(np.multiply, grad._data, d.astype(grad._data.dtype, copy=False))))
         s = x.sigmoid()
         return grad * (s * (1 + x * (1 - s)))

@@ -7,7 +7,6 @@ torch.nn.functional's signatures); ``pad`` is ``ops.join.pad``; the rest is buil
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -15,13 +14,13 @@ import numpy as np
 from .. import _random
 from .._dtype import get_default_dtype
 from .._tensor import Tensor, _make
+from ..ops._registry import inplace, register
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import relu as _relu
 from ..ops.activation import sigmoid as _sigmoid
 from ..ops.activation import softmax as _softmax
 from ..ops.join import pad
 from ..ops.math import tanh as _tanh
-from ..ops._registry import inplace, register
 from ._functional_attention import scaled_dot_product_attention
 from ._functional_conv import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, fold, max_pool2d, unfold
 from ._functional_loss import (
@@ -33,7 +32,7 @@ from ._functional_loss import (
     nll_loss,
 )
 from ._functional_norm import batch_norm, layer_norm
-from ._primitives import Gelu, Linear, Silu, TakeRows
+from ._primitives import Gelu, Linear, Silu, Softplus, TakeRows
 
 __all__ = [
     "linear",
@@ -244,9 +243,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     tensor([ 0.6931, 30.0000])
     """
     _float_only(input, "softplus_cpu")
-    bx = input * beta
-    soft = bx.clamp(max=threshold).exp().log1p() / beta  # type: ignore[attr-defined]
-    return input.where(bx > threshold, soft)  # type: ignore[attr-defined, no-any-return]
+    return Softplus.apply(input, float(beta), float(threshold))  # type: ignore[no-any-return]
 
 
 @register(name="nn.functional.dropout", method=False)
@@ -261,7 +258,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     >>> rt.nn.functional.dropout(rt.ones(3), p=0.5, training=False)
     tensor([1., 1., 1.])
     >>> _ = rt.manual_seed(0); rt.nn.functional.dropout(rt.ones(6), p=0.5)
-    tensor([0., 2., 2., 0., 2., 2.])
+    tensor([2., 2., 2., 0., 0., 0.])
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")

@@ -101,17 +101,117 @@ class Op(Node):
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run forward; when grad mode is on and an input requires grad, record the node: a fresh node is
+        forward's ``ctx`` and becomes the outputs' ``grad_fn`` (the hottest code of the library: inlined)."""
+        record = False
         if GRAD_ENABLED.get():
             for x in inputs:
                 if isinstance(x, Tensor) and x._requires_grad:
-                    return _record(cls, inputs, params)
-        out = cls.forward(None, *inputs, **params)
+                    record = True
+                    break
+        if not record:
+            out = cls.forward(None, *inputs, **params)
+            c = out.__class__
+            if c is _ndarray:
+                return _make(out)
+            if c is tuple:
+                return tuple(_make(_arr(o)) for o in out)
+            return _make(_arr(out))
+        ctx: Any = _new(cls)
+        n = len(inputs)
+        if n == 1:  # the common unary case: the input requires grad (checked by the caller)
+            x = inputs[0]
+            fn = x._grad_fn
+            ctx.next_functions = ((fn, x._output_nr) if fn is not None else _leaf_edge(x),)
+            a = x._data
+            ctx._in_meta = ((a.shape, a.dtype),)
+            ctx.needs_input_grad = _TRUE1
+        elif n == 2:  # binary ops: no lists
+            a, b = inputs
+            if (a.__class__ is Tensor or isinstance(a, Tensor)) and a._requires_grad:
+                fn = a._grad_fn
+                ea = (fn, a._output_nr) if fn is not None else _leaf_edge(a)
+                d = a._data
+                ma = (d.shape, d.dtype)
+            else:
+                ea = _NO_EDGE
+                ma = None
+            if (b.__class__ is Tensor or isinstance(b, Tensor)) and b._requires_grad:
+                fn = b._grad_fn
+                eb = (fn, b._output_nr) if fn is not None else _leaf_edge(b)
+                d = b._data
+                mb = (d.shape, d.dtype)
+            else:
+                eb = _NO_EDGE
+                mb = None
+            ctx.next_functions = (ea, eb)
+            ctx._in_meta = (ma, mb)
+            ctx.needs_input_grad = (_TT if mb is not None else _TF) if ma is not None else _FT
+        else:
+            edges: list[Any] = []
+            meta: list[Any] = []
+            needs: list[bool] = []
+            for x in inputs:
+                if isinstance(x, Tensor) and x._requires_grad:
+                    fn = x._grad_fn
+                    edges.append((fn, x._output_nr) if fn is not None else _leaf_edge(x))
+                    d = x._data
+                    meta.append((d.shape, d.dtype))
+                    needs.append(True)
+                else:
+                    edges.append(_NO_EDGE)
+                    meta.append(None)
+                    needs.append(False)
+            ctx.next_functions = tuple(edges)
+            ctx._in_meta = tuple(meta)
+            ctx.needs_input_grad = tuple(needs)
+        ctx._seq = _next_seq()
+        ctx._saved = ()  # type: ignore[assignment]
+        ctx._saved_result = None
+        ctx._location = None
+        if _ANOMALY[0]:
+            ctx._trace = anomaly_trace()
+        out = cls.forward(ctx, *inputs, **params) if params else cls.forward(ctx, *inputs)
         c = out.__class__
-        if c is _ndarray:
-            return _make(out)
         if c is tuple:
-            return tuple(_make(_arr(o)) for o in out)
-        return _make(_arr(out))
+            return _record_outputs(ctx, out)
+        if c is not _ndarray:
+            out = np.asarray(out)
+        t: Any
+        if cls.is_view:
+            t = _make_view(inputs[0], out)
+        else:
+            t = _new(Tensor)
+            t._data = out
+            t._storage = None  # type: ignore[assignment]
+            t._base = None
+            t._grad = None
+            t._grad_owned = False
+            t._acc_ref = None  # type: ignore[assignment]
+            t._hooks = None
+            t._post_acc_hooks = None
+            t._retains_grad = False
+            t._name = None
+        t._output_nr = 0
+        dt = out.dtype
+        if dt.kind == "f" or dt is _BF16:
+            t._requires_grad = True
+            t._grad_fn = ctx
+            if cls.save_result:
+                ctx._saved_result = save_output(t)
+                f: Any = _getframe(1)  # the caller of apply; where() inlined: the user's line, without a traceback
+                while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+                    f = f.f_back
+                if f is not None:
+                    loc = ctx._location = _new(Location)
+                    loc.code = f.f_code
+                    loc.lasti = f.f_lasti
+            if cls.is_view:
+                register_view(t)
+        else:
+            t._requires_grad = False
+            t._grad_fn = None
+        return t
 
 
 # NumPy warns on inf/nan results (overflow, 0/0, log(0), ...); torch never does. Ufuncs run inside a
@@ -352,6 +452,7 @@ class ViewOp(Op):
 
 
 _ndarray = np.ndarray
+_op_apply = Op.apply.__func__  # type: ignore[attr-defined]
 
 
 def _arr(o: Any) -> np.ndarray:
@@ -360,107 +461,14 @@ def _arr(o: Any) -> np.ndarray:
 
 
 def _record(cls: type[Op], inputs: tuple[Any, ...], params: dict[str, Any]) -> Any:
-    """Run ``cls.forward`` with a fresh node as ``ctx`` and attach the node to the outputs (the hot path)."""
-    ctx = _new(cls)
-    n = len(inputs)
-    if n == 1:  # the common unary case: the input requires grad (checked by the caller)
-        x = inputs[0]
-        fn = x._grad_fn
-        ctx.next_functions = ((fn, x._output_nr) if fn is not None else _leaf_edge(x),)
-        a = x._data
-        ctx._in_meta = ((a.shape, a.dtype),)
-        ctx.needs_input_grad = _TRUE1
-    elif n == 2:  # binary ops: no lists
-        a, b = inputs
-        if (a.__class__ is Tensor or isinstance(a, Tensor)) and a._requires_grad:
-            fn = a._grad_fn
-            ea = (fn, a._output_nr) if fn is not None else _leaf_edge(a)
-            d = a._data
-            ma = (d.shape, d.dtype)
-        else:
-            ea = _NO_EDGE
-            ma = None
-        if (b.__class__ is Tensor or isinstance(b, Tensor)) and b._requires_grad:
-            fn = b._grad_fn
-            eb = (fn, b._output_nr) if fn is not None else _leaf_edge(b)
-            d = b._data
-            mb = (d.shape, d.dtype)
-        else:
-            eb = _NO_EDGE
-            mb = None
-        ctx.next_functions = (ea, eb)
-        ctx._in_meta = (ma, mb)
-        ctx.needs_input_grad = (_TT if mb is not None else _TF) if ma is not None else _FT
-    else:
-        edges = []
-        meta = []
-        needs = []
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                fn = x._grad_fn
-                edges.append((fn, x._output_nr) if fn is not None else _leaf_edge(x))
-                d = x._data
-                meta.append((d.shape, d.dtype))
-                needs.append(True)
-            else:
-                edges.append(_NO_EDGE)
-                meta.append(None)
-                needs.append(False)
-        ctx.next_functions = tuple(edges)
-        ctx._in_meta = tuple(meta)
-        ctx.needs_input_grad = tuple(needs)
-    ctx._seq = _next_seq()
-    ctx._saved = ()  # type: ignore[assignment]
-    ctx._saved_result = None
-    ctx._location = None
-    if _ANOMALY[0]:
-        ctx._trace = anomaly_trace()
-    out = cls.forward(ctx, *inputs, **params) if params else cls.forward(ctx, *inputs)
-    c = out.__class__
-    if c is tuple:
-        return _record_outputs(ctx, out)
-    if c is not _ndarray:
-        out = np.asarray(out)
-    if cls.is_view:
-        t = _make_view(inputs[0], out)
-    else:
-        t = _new(Tensor)
-        t._data = out
-        t._storage = None  # type: ignore[assignment]
-        t._base = None
-        t._grad = None
-        t._grad_owned = False
-        t._acc_ref = None  # type: ignore[assignment]
-        t._hooks = None
-        t._post_acc_hooks = None
-        t._retains_grad = False
-        t._name = None
-    t._output_nr = 0
-    dt = out.dtype
-    if dt.kind == "f" or dt is _BF16:
-        t._requires_grad = True
-        t._grad_fn = ctx
-        if cls.save_result:
-            ctx._saved_result = save_output(t)
-            f = _getframe(2)  # the caller of apply; where() inlined: the user's line, without a traceback
-            while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
-                f = f.f_back
-            if f is not None:
-                loc = ctx._location = _new(Location)
-                loc.code = f.f_code
-                loc.lasti = f.f_lasti
-        if cls.is_view:
-            register_view(t)
-    else:
-        t._requires_grad = False
-        t._grad_fn = None
-    return t
+    """Record ``cls`` applied to ``inputs``, for ``apply`` overrides that checked grad mode themselves."""
+    return _op_apply(cls, *inputs, **params)
 
 
 def _record_outputs(ctx: Op, out: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Multi-output forward: every floating output gets ``ctx`` as grad_fn (with its output number)."""
     arrs = tuple(_arr(o) for o in out)
-    outs = tuple(_make(o) for o in arrs)
+    outs: tuple[Any, ...] = tuple(_make(o) for o in arrs)
     ctx._n_out = len(outs)
     ctx._out_meta = tuple((o.shape, o.dtype) for o in arrs)
     ctx._special = True

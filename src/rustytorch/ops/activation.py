@@ -58,7 +58,17 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # d relu(x) = dx where x > 0 (0 at x = 0), as torch
+        if not GRAD_ENABLED.get():  # no graph of the gradient: one NumPy pass (np.where is ~4x slower)
+            return const(fp(_relu_grad, grad._data, ctx.result._data))
         return where(ctx.result > 0, grad, 0.0)  # type: ignore[no-any-return]
+
+
+def _relu_grad(g: np.ndarray, r: np.ndarray) -> np.ndarray:
+    m = r > 0
+    out = g * m
+    if out.dtype.kind == "f" and np.isnan(out).any():  # inf/NaN gradients where r <= 0 give 0, as torch
+        out = np.where(m, g, out.dtype.type(0))
+    return out  # type: ignore[no-any-return]
 
 
 @register

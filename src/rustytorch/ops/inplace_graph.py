@@ -40,10 +40,16 @@ class Region:
     """Where a view's elements are inside its base: an (offset, strides) window into the base's
     row-major elements, or, for bases that are not row-major, an index array."""
 
-    __slots__ = ("base_shape", "shape", "offset", "strides", "index")
+    __slots__ = ("base_shape", "index", "offset", "shape", "strides")
 
-    def __init__(self, base_shape: tuple[int, ...], shape: tuple[int, ...], offset: int, strides: tuple[int, ...] | None,
-                 index: np.ndarray | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base_shape: tuple[int, ...],
+        shape: tuple[int, ...],
+        offset: int,
+        strides: tuple[int, ...] | None,
+        index: np.ndarray | None,
+    ) -> None:
         self.base_shape = base_shape
         self.shape = shape
         self.offset = offset
@@ -92,7 +98,7 @@ def region_of(view: Tensor, base: Tensor) -> Region:
         strides = tuple(s // item for s in vd.strides)
         lo = off + sum((n - 1) * s for n, s in zip(vd.shape, strides, strict=True) if s < 0 and n)
         hi = off + sum((n - 1) * s for n, s in zip(vd.shape, strides, strict=True) if s > 0 and n)
-        if vd.size == 0 or (0 <= lo and hi < bd.size):
+        if vd.size == 0 or (lo >= 0 and hi < bd.size):
             return Region(bd.shape, vd.shape, off, strides, None)
         bad = True
     if not bad:  # a base that is not row-major: map memory offsets to the base's row-major indices
@@ -133,7 +139,9 @@ class RegionCopy(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple[Any, Any]:  # d base -> grad outside the region; d value -> grad[region]
+    def backward(
+        ctx: Any, grad: Tensor
+    ) -> tuple[Any, Any]:  # d base -> grad outside the region; d value -> grad[region]
         r = ctx.region
         gb = RegionZero.apply(grad, r) if ctx.needs_input_grad[0] else None
         gv = RegionGet.apply(grad, r) if ctx.needs_input_grad[1] else None
@@ -226,7 +234,10 @@ def _edge(t: Tensor) -> tuple[Any, int]:
 
 def _node(cls: type[Node], edges: tuple[Any, ...], tensors: tuple[Tensor | None, ...]) -> Any:
     node = _new(cls)
-    meta = tuple(None if e[0] is None or t is None else (t._data.shape, t._data.dtype) for e, t in zip(edges, tensors, strict=True))
+    meta = tuple(
+        None if e[0] is None or t is None else (t._data.shape, t._data.dtype)
+        for e, t in zip(edges, tensors, strict=True)
+    )
     node._init_node(edges, meta, tuple(m is not None for m in meta))
     return node
 

@@ -12,8 +12,8 @@ from ..._dtype import _FROM_NP
 from ..._tensor import Tensor, _make
 from ...autograd.grad_mode import GRAD_ENABLED
 from .. import functional as F
-from .._functional_attention import Attention, additive_mask
 from .. import init
+from .._functional_attention import Attention, PackedSelfAttention, additive_mask
 from ..module import Module
 from ..parameter import Parameter
 from .layers import Linear
@@ -52,16 +52,32 @@ class MultiheadAttention(Module):
     (rustytorch.Size([3, 5, 8]), rustytorch.Size([3, 5, 5]))
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
-                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
-                 vdim: int | None = None, batch_first: bool = False, device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        add_bias_kv: bool = False,
+        add_zero_attn: bool = False,
+        kdim: int | None = None,
+        vdim: int | None = None,
+        batch_first: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and num_heads={num_heads} instead")
+            raise ValueError(
+                f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
+                f"num_heads={num_heads} instead"
+            )
         if embed_dim % num_heads:
             raise AssertionError("embed_dim must be divisible by num_heads")
         if add_bias_kv or add_zero_attn or (kdim not in (None, embed_dim)) or (vdim not in (None, embed_dim)):
-            raise NotImplementedError("MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim != embed_dim are not supported")
+            raise NotImplementedError(
+                "MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim != embed_dim are not supported"
+            )
         self.embed_dim = embed_dim
         self.kdim = self.vdim = embed_dim
         self._qkv_same_embed_dim = True
@@ -117,8 +133,7 @@ class MultiheadAttention(Module):
         h, hd = self.num_heads, self.head_dim
         w, b = self.in_proj_weight, self.in_proj_bias
         if self_attn:
-            qkv = F.linear(query, w, b).reshape(n, tgt_len, 3, h, hd).permute(2, 0, 3, 1, 4)  # (3, N, h, L, hd)
-            q, k, v = qkv.unbind(0)
+            qkv = F.linear(query, w, b)  # (N, L, 3E)
         else:
             ws = w.chunk(3)
             bs = b.chunk(3) if b is not None else (None, None, None)
@@ -143,23 +158,27 @@ class MultiheadAttention(Module):
             mask = kpm if mask is None else mask + kpm
         scale = 1.0 / math.sqrt(hd)
         dropout = self.dropout if self.training else 0.0
-        if not need_weights and dropout == 0.0 and not isinstance(mask, Tensor):
-            out = Attention.apply(q, k, v, mask, scale)  # (N, h, L, hd)
-            weights = None
+        fused = not need_weights and dropout == 0.0 and not isinstance(mask, Tensor)
+        if fused and self_attn:
+            out = PackedSelfAttention.apply(qkv, h, mask, scale)  # (N, L, E)
+        elif fused:
+            out = Attention.apply(q, k, v, mask, scale).transpose(1, 2).reshape(n, tgt_len, e)
         else:
+            if self_attn:
+                q, k, v = qkv.reshape(n, tgt_len, 3, h, hd).permute(2, 0, 3, 1, 4).unbind(0)  # (N, h, L, hd)
             scores = (q * math.sqrt(1.0 / hd)).matmul(k.transpose(-2, -1))
             if mask is not None:
                 scores = scores + (mask if isinstance(mask, Tensor) else _make(mask))
             weights = F.softmax(scores, -1)
             if dropout > 0.0:
                 weights = F.dropout(weights, dropout)
-            out = weights.matmul(v)
-        out = self.out_proj(out.transpose(1, 2).reshape(n, tgt_len, e))
+            out = weights.matmul(v).transpose(1, 2).reshape(n, tgt_len, e)
+        out = self.out_proj(out)
         if not batched:
             out = out.squeeze(0)
         elif not self.batch_first:
             out = out.transpose(0, 1)
-        if weights is None:
+        if not need_weights:
             return out, None
         if average_attn_weights:
             weights = weights.mean(dim=1)
