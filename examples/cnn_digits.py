@@ -1,4 +1,4 @@
-"""A small convolutional network on scikit-learn's bundled 8x8 digits.
+"""A small convolutional network on scikit-learn's bundled 8x8 digits (about 97% test accuracy).
 
 Run: python examples/cnn_digits.py [--quick]
 """
@@ -25,7 +25,7 @@ def make_model(nn: Any) -> Any:
     )
 
 
-def train(epochs: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3) -> float:
+def train(epochs: int, seed: int = 0, batch_size: int = 64, lr: float = 1e-2) -> float:
     """Train with AdamW; returns the test accuracy."""
     rt.manual_seed(seed)
     xtr, ytr, xte, yte = load_digits(seed)
@@ -54,7 +54,7 @@ def train(epochs: int, seed: int = 0, batch_size: int = 64, lr: float = 3e-3) ->
 
 
 def main() -> None:
-    args = parse_args(__doc__ or "", epochs=15)
+    args = parse_args(__doc__ or "", epochs=20)
     acc = train(1 if args.quick else args.epochs, seed=args.seed)
     print(f"test accuracy {acc:.3f}")
 
