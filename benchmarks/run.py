@@ -185,8 +185,9 @@ def markdown(rows: list[dict[str, Any]], memory: dict[str, Any] | None, info: di
         f"Machine: {info['cpu']}, {info['usable_cores']} cores, {info['platform']}; Python {info['python']}, "
         f"NumPy {info['numpy']} ({info['numpy_blas']}), torch {info['torch']} ({info['torch_threads']} threads), "
         f"rustytorch {info['rustytorch']} ({info['rustytorch_threads']} threads); {info['date_utc']} UTC, "
-        f"load average at start {info['load_average'][0]:.2f}."
-        if info.get("load_average")
+        f"load average (1 min) at start {info['load_average'][0]:.2f}, at end {info['load_average_end'][0]:.2f} "
+        "(other processes on the machine slow down the multi-threaded kernels of all three libraries)."
+        if info.get("load_average") and info.get("load_average_end")
         else f"Machine: {info['cpu']}, {info['usable_cores']} cores."
     )
     return "\n".join(lines)
@@ -215,6 +216,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         times = " | ".join(f"{lib} {_fmt_time(r['median_s'][lib])}" for lib in LIBS)
         ratio = f" | ratio {r['ratio']:.2f}" if r["ratio"] is not None else ""
         print(f"{r['group']:>9} | {r['case']:<32} | {times}{ratio}", flush=True)
+    info["load_average_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     memory = None
     if not args.no_memory and (not args.only or "memory" in args.only):
         memory = {lib: run_child(lib) for lib in ("rustytorch", "torch")}

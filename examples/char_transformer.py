@@ -116,7 +116,7 @@ def train(
 
 
 def main() -> None:
-    args = parse_args(__doc__ or "", steps=600)
+    args = parse_args(__doc__ or "", steps=1500)
     model, vocab, loss = train(20 if args.quick else args.steps, seed=args.seed)
     print(f"final loss {loss:.3f}")
     print("sample:", sample(model, vocab, "The tensor ", 40 if args.quick else 300, seed=args.seed))

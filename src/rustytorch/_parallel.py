@@ -39,7 +39,7 @@ MIN_ELEMENTS_COSTLY = 1 << 19
 #: reductions that keep the outermost dimension split its rows over threads from this many elements
 MIN_REDUCE_ROWS = 1 << 19
 #: reductions over the outermost dimension are partitioned from this many elements (whatever the thread count)
-MIN_REDUCE = 1 << 21
+MIN_REDUCE = 1 << 22
 #: a reduced axis is cut in at most this many blocks (fixed: the partition never depends on threads)
 REDUCE_BLOCKS = 8
 _CHUNKS_PER_THREAD = 2  # a few more chunks than threads balance the load on a busy machine

@@ -42,31 +42,129 @@ def batch_norm(
     """
     if input.dim() < 2:
         raise ValueError(f"batch_norm: expected at least a 2-D input (N, C, ...), got {list(input.shape)}")
+    if not input.is_floating_point():
+        raise not_implemented("batch_norm", input._data.dtype)
     c = input.shape[1]
-    dims = (0, *range(2, input.dim()))
-    shape = (1, c) + (1,) * (input.dim() - 2)
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t.numel()}")
+    a = input._data
+    axes = (0, *range(2, a.ndim))
     if training:
-        n = input.numel() // c
+        n = a.size // c
         if n <= 1:
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size {list(input.shape)}"
             )
-        mean = input.mean(dim=dims)
-        var = input.var(dim=dims, correction=0)
+        mean, var = fp(_bn_stats, a, axes)
         if running_mean is not None and running_var is not None:
             with no_grad():
-                running_mean.mul_(1 - momentum).add_(mean.detach() * momentum)
-                running_var.mul_(1 - momentum).add_(var.detach() * (momentum * n / (n - 1)))
+                running_mean.mul_(1 - momentum).add_(_make(mean.astype(running_mean._data.dtype)), alpha=momentum)
+                unbiased = _make((var * (n / (n - 1))).astype(running_var._data.dtype))
+                running_var.mul_(1 - momentum).add_(unbiased, alpha=momentum)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
-        mean, var = running_mean, running_var
-    out = (input - mean.reshape(shape)) * (var.reshape(shape) + eps).rsqrt()
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+        mean, var = running_mean._data, running_var._data
+    return BatchNorm.apply(input, weight, bias, mean, var, training, float(eps))  # type: ignore[no-any-return]
+
+
+def _bn_stats(a: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and biased variance over ``axes`` (half precisions in float32)."""
+    x = a if a.dtype.itemsize >= 4 else a.astype(np.float32)
+    mean = x.mean(axis=axes)
+    xc = x - mean.reshape((1, -1) + (1,) * (x.ndim - 2))
+    return mean, (xc * xc).mean(axis=axes)
+
+
+class BatchNorm(Op):
+    """``(x - mean) / sqrt(var + eps) · w + b`` per channel (dim 1); ``mean``/``var`` are arrays: the batch
+    statistics of ``x`` (``batch_stats=True``, differentiated through) or running statistics (constants)."""
+
+    _name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(
+        ctx: Any, x: Tensor, w: Tensor | None, b: Tensor | None, mean: Any, var: Any, batch_stats: bool, eps: float
+    ) -> np.ndarray:
+        a = x._data
+        shape = (1, -1) + (1,) * (a.ndim - 2)
+        xf = a if a.dtype.itemsize >= 4 else a.astype(np.float32)
+        dt = xf.dtype
+        rstd = fp(_rstd, var.astype(dt, copy=False), eps).reshape(shape)
+        xhat = xf - mean.astype(dt, copy=False).reshape(shape)
+        xhat *= rstd
+        out = xhat.copy() if w is None else xhat * w._data.astype(dt, copy=False).reshape(shape)  # xhat is saved
+        if b is not None:
+            out += b._data.astype(dt, copy=False).reshape(shape)
+        if ctx is not None:
+            ctx.save_for_backward(x, w)
+            ctx.xhat = xhat
+            ctx.rstd = rstd
+            ctx.batch_stats = batch_stats
+            ctx.stats = (np.array(mean), eps)  # a copy: running statistics change in place
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Any, ...]:
+        # y = x̂ w + b, x̂ = (x - μ) r:  batch statistics: dx = r (dx̂ - mean(dx̂) - x̂ mean(dx̂ x̂)) over (N, ...);
+        # running statistics: dx = r dx̂;  dx̂ = dy w, dw = Σ dy x̂, db = Σ dy
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        axes = (0, *range(2, x.dim()))
+        if not GRAD_ENABLED.get():
+            return fp(_bn_backward_np, grad._data, ctx.xhat, ctx.rstd, None if w is None else w._data, axes,
+                      ctx.batch_stats, need)  # fmt: skip
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        mean, eps = ctx.stats
+        if ctx.batch_stats:
+            xc = x - x.mean(axes, keepdim=True)
+            rstd = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
+        else:
+            xc = x - _make(np.asarray(mean, dtype=x._data.dtype).reshape(shape))
+            rstd = _make(ctx.rstd.astype(x._data.dtype))
+        xhat = xc * rstd
+        gxhat = grad if w is None else grad * w.reshape(shape)
+        gx = gw = gb = None
+        if need[0]:
+            if ctx.batch_stats:
+                gx = rstd * (gxhat - gxhat.mean(axes, keepdim=True) - xhat * (gxhat * xhat).mean(axes, keepdim=True))
+            else:
+                gx = gxhat * rstd
+        if need[1]:
+            gw = (grad * xhat).sum(axes)
+        if need[2]:
+            gb = grad.sum(axes)
+        return gx, gw, gb
+
+
+def _rstd(var: np.ndarray, eps: float) -> np.ndarray:
+    return 1.0 / np.sqrt(var + var.dtype.type(eps))  # type: ignore[no-any-return]
+
+
+def _bn_backward_np(
+    g: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, w: Any, axes: tuple[int, ...], batch_stats: bool, need: Any
+) -> tuple[Any, ...]:
+    shape = rstd.shape
+    g = g.astype(xhat.dtype, copy=False)
+    gx = gw = gb = None
+    sum_g = g.sum(axis=axes)
+    sum_gx = (g * xhat).sum(axis=axes)
+    if need[0]:
+        scale = rstd if w is None else rstd * w.astype(xhat.dtype).reshape(shape)
+        if batch_stats:
+            m = g.size // g.shape[1]
+            t = g - (sum_g / m).reshape(shape)
+            t -= xhat * (sum_gx / m).reshape(shape)
+            t *= scale
+        else:
+            t = g * scale
+        gx = _make(t)
+    if need[1]:
+        gw = _make(sum_gx)
+    if need[2]:
+        gb = _make(sum_g)
+    return gx, gw, gb
 
 
 def _ln_np(a: np.ndarray, d: int, eps: float, w: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,9 +180,9 @@ def _ln_np(a: np.ndarray, d: int, eps: float, w: Any, b: Any) -> tuple[np.ndarra
     rstd = np.sqrt(var, out=var)
     np.reciprocal(rstd, out=rstd)
     xc *= rstd
-    out = xc if w is None else xc * w.reshape(-1)
+    out = xc.copy() if w is None else xc * w.reshape(-1)  # xc (x̂) is kept for backward
     if b is not None:
-        out = out + b.reshape(-1) if out is xc else np.add(out, b.reshape(-1), out=out)
+        out += b.reshape(-1)
     return out.reshape(a.shape).astype(a.dtype, copy=False), xc, rstd
 
 

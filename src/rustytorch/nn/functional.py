@@ -90,8 +90,8 @@ def relu_(input: Tensor) -> Tensor:
     Examples
     --------
     >>> import rustytorch as rt
-    >>> x = rt.tensor([-1.0, 2.0]); rt.nn.functional.relu_(x); x
-    tensor([0., 2.])
+    >>> x = rt.tensor([-1.0, 2.0])
+    >>> _ = rt.nn.functional.relu_(x); x
     tensor([0., 2.])
     """
     return input.relu_()  # type: ignore[attr-defined, no-any-return]
@@ -146,7 +146,8 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 
 def _in_place(input: Tensor, name: str, fn: Any, *args: Any) -> Tensor:
-    return inplace(input, name, lambda t, *a: fn(t, *a), *args)
+    """``fn(input, *args)`` written into ``input`` (the in-place recipe: versions, views and graph)."""
+    return inplace(input, name, fn, *args)
 
 
 @register(name="nn.functional.linear", method=False)
@@ -272,12 +273,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         mask = (u >= p).astype(dt)
         mask *= dt.type(1.0 / (1.0 - p))
     if inplace:
-        return inplace_mul(input, _make(mask))
+        return _in_place(input, "dropout_", _mul, _make(mask))
     return input * _make(mask)
 
 
-def inplace_mul(input: Tensor, mask: Tensor) -> Tensor:
-    return inplace(input, "dropout_", lambda t, m: t * m, mask)
+def _mul(t: Tensor, m: Tensor) -> Tensor:
+    return t * m
 
 
 @register(name="nn.functional.embedding", method=False)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._tensor import Tensor, _make
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -84,3 +84,25 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     tensor([1., 1., 0.])
     """
     return _make(np.concatenate([p._data.reshape(-1) for p in parameters]))
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """Copy consecutive slices of the 1-D ``vec`` into ``parameters`` in place, as torch's.
+
+    Examples
+    --------
+    >>> import rustytorch as rt
+    >>> a, b = rt.zeros(2), rt.zeros(1)
+    >>> rt.nn.utils.vector_to_parameters(rt.tensor([1.0, 2.0, 3.0]), [a, b]); a, b
+    (tensor([1., 2.]), tensor([3.]))
+    """
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    from ..autograd.grad_mode import no_grad
+
+    offset = 0
+    with no_grad():
+        for p in parameters:
+            n = p.numel()
+            p.copy_(vec[offset : offset + n].reshape(p.shape))  # type: ignore[attr-defined]
+            offset += n
