@@ -171,14 +171,24 @@ def test_gradients_match_torch(info: OpInfo) -> None:
         t_args = [to_torch(a, i in pos) if isinstance(a, np.ndarray) else to_torch(a) for i, a in enumerate(s.args)]
         r_out = info.rt_op()(*r_args, **{k: to_rt(v) for k, v in s.kwargs.items()})
         t_out = info.torch_fn()(*t_args, **{k: to_torch(v) for k, v in s.kwargs.items()})  # type: ignore[misc]
-        r_outs = [o for o in (r_out if isinstance(r_out, tuple | list) else (r_out,)) if isinstance(o, rt.Tensor) and o.requires_grad]
-        t_outs = [o for o in (t_out if isinstance(t_out, tuple | list) else (t_out,)) if hasattr(o, "grad_fn") and o.requires_grad]
+        r_outs = [
+            o
+            for o in (r_out if isinstance(r_out, tuple | list) else (r_out,))
+            if isinstance(o, rt.Tensor) and o.requires_grad
+        ]
+        t_outs = [
+            o
+            for o in (t_out if isinstance(t_out, tuple | list) else (t_out,))
+            if hasattr(o, "grad_fn") and o.requires_grad
+        ]
         assert len(r_outs) == len(t_outs), f"{info.name}: {len(r_outs)} differentiable outputs, torch has {len(t_outs)}"
         if not r_outs:
             continue
         gos = [rng.standard_normal(tuple(o.shape)) for o in r_outs]
         r_grads = rt.autograd.grad(r_outs, [r_args[p] for p in pos], [rt.tensor(g) for g in gos], allow_unused=True)
-        t_grads = torch.autograd.grad(t_outs, [t_args[p] for p in pos], [torch.from_numpy(g) for g in gos], allow_unused=True)
+        t_grads = torch.autograd.grad(
+            t_outs, [t_args[p] for p in pos], [torch.from_numpy(g) for g in gos], allow_unused=True
+        )
         for p, rg, tg in zip(pos, r_grads, t_grads, strict=True):
             if tg is None:
                 assert rg is None or not np.any(to_numpy(rg)), f"{info.name}: torch has no gradient for arg {p}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import _dtype
-from ._dtype import *  # noqa: F403
+from ._dtype import *
 from ._parallel import get_num_threads, set_num_threads
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._tensor import Size, Tensor, device, is_tensor
@@ -15,13 +15,13 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .ops import *  # noqa: F403
-from ._interop import from_dlpack, is_floating_point, is_nonzero, numel  # noqa: E402
-from . import autograd  # noqa: E402
-from . import linalg  # noqa: E402
-from . import nn  # noqa: E402
-from . import optim  # noqa: E402
-from . import utils  # noqa: E402
-from .serialization import load, save  # noqa: E402
+from .ops import *
+from ._interop import from_dlpack, is_floating_point, is_nonzero, numel
+from . import autograd
+from . import linalg
+from . import nn
+from . import optim
+from . import utils
+from .serialization import load, save
 
 __version__ = "0.1.0.dev0"

@@ -63,7 +63,7 @@ class UntypedStorage:
         self._buf = buf
         self.version = 0
         # (op name, "file:line") of the latest in-place write, for error messages
-        self.last_write: tuple[str, str] | None = None
+        self.last_write: tuple[str, Any] | None = None  # (op name, Location of the write)
 
     def data_ptr(self) -> int:
         """Address of the block's first byte."""

@@ -69,11 +69,14 @@ class device:
     device(type='cpu')
     """
 
-    __slots__ = ("type", "index")
+    __slots__ = ("index", "type")
+    type: str
+    index: int | None
 
-    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
-            type, index = type.type, type.index  # noqa: A001
+            index = type.index
+            type = type.type
         name, _, idx = str(type).partition(":")
         if name != "cpu":
             raise RuntimeError(f"rustytorch supports only the 'cpu' device, got {type!r}")
@@ -115,20 +118,20 @@ class Tensor(_MethodsBase):
     """
 
     __slots__ = (
-        "_data",  # np.ndarray: this tensor's elements, a view into the storage's buffer
-        "_storage",  # UntypedStorage | None (made on first need; views get their base's)
-        "_base",  # Tensor | None: the tensor whose storage this view looks at
-        "_requires_grad",
-        "_grad_fn",  # Node | None
-        "_output_nr",  # which output of _grad_fn this tensor is
-        "_grad",
-        "_grad_owned",  # True when .grad is a buffer the engine made and may update in place
-        "_acc_ref",  # weakref to this leaf's AccumulateGrad node
-        "_hooks",  # list of gradient hooks on a leaf
-        "_post_acc_hooks",
-        "_retains_grad",
-        "_name",
         "__weakref__",
+        "_acc_ref",  # weakref to this leaf's AccumulateGrad node
+        "_base",  # Tensor | None: the tensor whose storage this view looks at
+        "_data",  # np.ndarray: this tensor's elements, a view into the storage's buffer
+        "_grad",
+        "_grad_fn",  # Node | None
+        "_grad_owned",  # True when .grad is a buffer the engine made and may update in place
+        "_hooks",  # list of gradient hooks on a leaf
+        "_name",
+        "_output_nr",  # which output of _grad_fn this tensor is
+        "_post_acc_hooks",
+        "_requires_grad",
+        "_retains_grad",
+        "_storage",  # UntypedStorage | None (made on first need; views get their base's)
     )
     if TYPE_CHECKING:  # the slots' types, for type checkers (the slots are set outside methods, in _make & co.)
         _data: np.ndarray
@@ -360,7 +363,9 @@ class Tensor(_MethodsBase):
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(f"assigned grad has data of a different type: {value.dtype!r} vs {self.dtype!r}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)} vs {list(self.shape)}")
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {list(value.shape)} vs {list(self.shape)}"
+                )
         self._grad = value
         self._grad_owned = False
 
@@ -719,7 +724,7 @@ def _rebuild_view(
 
 def _make(data: np.ndarray, cls: type = Tensor) -> Tensor:
     """Wrap an ndarray that owns fresh memory as a new leaf tensor (the hot constructor)."""
-    t = _new(cls)
+    t: Any = _new(cls)
     t._data = data
     t._storage = None
     t._base = None

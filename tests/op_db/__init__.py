@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from . import activation, compare, conversion, creation, elementwise, indexing, join, linalg, math, movement, nn, random, reduction, sorting
+from . import (
+    activation,
+    compare,
+    conversion,
+    creation,
+    elementwise,
+    indexing,
+    join,
+    linalg,
+    math,
+    movement,
+    nn,
+    random,
+    reduction,
+    sorting,
+)
 from ._base import OpInfo
 
 OP_DB: list[OpInfo] = [

@@ -141,7 +141,9 @@ BINARY_SHAPES: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
 )
 
 
-def unary_samples(low: float = -3, high: float = 3, shapes: Sequence[tuple[int, ...]] = UNARY_SHAPES, **kw: Any) -> Callable[..., list[Sample]]:
+def unary_samples(
+    low: float = -3, high: float = 3, shapes: Sequence[tuple[int, ...]] = UNARY_SHAPES, **kw: Any
+) -> Callable[..., list[Sample]]:
     """Samples for a one-input op: one per shape in ``shapes`` (0-d, empty, size-1, 1-D, 2-D, 3-D)."""
 
     def f(dtype: Any, rng: np.random.Generator) -> list[Sample]:
@@ -209,7 +211,7 @@ def noncontig(a: np.ndarray) -> np.ndarray:
     """The same values as ``a`` in a non-contiguous layout (every other element of a bigger buffer)."""
     if a.ndim == 0 or a.size == 0:
         return a
-    big = np.zeros(a.shape[:-1] + (a.shape[-1] * 2,), dtype=a.dtype)
+    big = np.zeros((*a.shape[:-1], a.shape[-1] * 2), dtype=a.dtype)
     v = big[..., ::2]
     v[...] = a
     return v

@@ -543,11 +543,10 @@ def operands(op: str, a: Any, b: Any) -> tuple[Any, Any, np.dtype[Any]]:
         elif b.__class__ is float:
             if xa.dtype.kind == "f":  # not bfloat16: ml_dtypes does not treat Python floats as weak
                 return xa, b, xa.dtype
-        elif b.__class__ is int:
-            if xa.dtype.kind in "fiu" and xa.dtype.name != "bfloat16":
-                if xa.dtype.kind != "f" and not _fits(b, xa.dtype):
-                    return xa, np.array(b).astype(xa.dtype), xa.dtype
-                return xa, b, xa.dtype
+        elif b.__class__ is int and xa.dtype.kind in "fiu" and xa.dtype.name != "bfloat16":
+            if xa.dtype.kind != "f" and not _fits(b, xa.dtype):
+                return xa, np.array(b).astype(xa.dtype), xa.dtype
+            return xa, b, xa.dtype
     elif not isinstance(b, Tensor):
         raise TypeError(f"{op}: expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
     try:
@@ -614,12 +613,11 @@ def _record_inplace(
 def _write_into(target: Tensor, res: Tensor, op_name: str) -> None:
     dst = target._data
     src = res._data
-    if src.shape != dst.shape:
-        if np.broadcast_shapes(src.shape, dst.shape) != dst.shape:
-            raise RuntimeError(
-                f"{op_name}: output with shape {list(dst.shape)} doesn't match the broadcast shape "
-                f"{list(np.broadcast_shapes(src.shape, dst.shape))}"
-            )
+    if src.shape != dst.shape and np.broadcast_shapes(src.shape, dst.shape) != dst.shape:
+        raise RuntimeError(
+            f"{op_name}: output with shape {list(dst.shape)} doesn't match the broadcast shape "
+            f"{list(np.broadcast_shapes(src.shape, dst.shape))}"
+        )
     if src.dtype != dst.dtype and _FROM_NP[src.dtype]._cat > _FROM_NP[dst.dtype]._cat:
         raise RuntimeError(
             f"{op_name}: result type {_FROM_NP[src.dtype]!r} can't be cast to the desired output type "

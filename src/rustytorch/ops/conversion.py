@@ -29,7 +29,7 @@ class ToCopy(Op):
 class Clone(Op):
     @staticmethod
     def forward(ctx: Any, x: Tensor, order: str) -> np.ndarray:
-        return np.array(x._data, order=order, copy=True)
+        return np.array(x._data, order=order, copy=True)  # type: ignore[call-overload]
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # d clone(x) = dx

@@ -180,7 +180,7 @@ def _cauchy_(
 
 Tensor.uniform_ = _fill_("uniform_", _uniform)  # type: ignore[attr-defined]
 Tensor.normal_ = _fill_("normal_", _normal_)  # type: ignore[attr-defined]
-Tensor.random_ = _random_method  # type: ignore[attr-defined]
+Tensor.random_ = _random_method  # type: ignore[attr-defined,assignment]
 Tensor.bernoulli_ = _fill_("bernoulli_", _bernoulli_, float_only=False)  # type: ignore[attr-defined]
 Tensor.exponential_ = _fill_("exponential_", _exponential_)  # type: ignore[attr-defined]
 Tensor.geometric_ = _fill_("geometric_", _geometric_, float_only=False)  # type: ignore[attr-defined]

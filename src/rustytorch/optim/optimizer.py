@@ -130,7 +130,7 @@ class Optimizer:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        params = []
+        params: list[Any] = []
         for mine, saved in zip(self.param_groups, groups, strict=True):
             if len(mine["params"]) != len(saved["params"]):
                 raise ValueError(
