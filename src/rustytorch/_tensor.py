@@ -117,22 +117,26 @@ class Tensor(_MethodsBase):
     ((1, 2), False)
     """
 
+    # Hot fields are slots, set by every constructor (``_make`` and the inlined copies on the hottest paths).
+    # Rarely set fields are class-level defaults, stored in the instance ``__dict__`` only when set (torch
+    # tensors have a ``__dict__`` too): a fresh tensor costs six attribute writes.
     __slots__ = (
+        "__dict__",
         "__weakref__",
-        "_acc_ref",  # weakref to this leaf's AccumulateGrad node
         "_base",  # Tensor | None: the tensor whose storage this view looks at
         "_data",  # np.ndarray: this tensor's elements, a view into the storage's buffer
-        "_grad",
         "_grad_fn",  # Node | None
-        "_grad_owned",  # True when .grad is a buffer the engine made and may update in place
-        "_hooks",  # list of gradient hooks on a leaf
-        "_name",
         "_output_nr",  # which output of _grad_fn this tensor is
-        "_post_acc_hooks",
         "_requires_grad",
-        "_retains_grad",
         "_storage",  # UntypedStorage | None (made on first need; views get their base's)
     )
+    _grad: Tensor | None = None
+    _grad_owned: bool = False  # True when .grad is a buffer the engine made and may update in place
+    _acc_ref: Any = None  # weakref to this leaf's AccumulateGrad node
+    _hooks: Any = None  # list of gradient hooks on a leaf
+    _post_acc_hooks: Any = None
+    _retains_grad: bool = False
+    _name: str | None = None
     if TYPE_CHECKING:  # the slots' types, for type checkers (the slots are set outside methods, in _make & co.)
         _data: np.ndarray
         _storage: UntypedStorage
@@ -140,13 +144,6 @@ class Tensor(_MethodsBase):
         _requires_grad: bool
         _grad_fn: Node | None
         _output_nr: int
-        _grad: Tensor | None
-        _grad_owned: bool
-        _acc_ref: Any
-        _hooks: Any
-        _post_acc_hooks: Any
-        _retains_grad: bool
-        _name: str | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
         if args or kwargs:
@@ -673,13 +670,6 @@ class Tensor(_MethodsBase):
         t._requires_grad = False
         t._grad_fn = None
         t._output_nr = 0
-        t._grad = None
-        t._grad_owned = False
-        t._acc_ref = None
-        t._hooks = None
-        t._post_acc_hooks = None
-        t._retains_grad = False
-        t._name = None
         return t
 
     def detach_(self) -> Tensor:
@@ -731,13 +721,6 @@ def _make(data: np.ndarray, cls: type = Tensor) -> Tensor:
     t._requires_grad = False
     t._grad_fn = None
     t._output_nr = 0
-    t._grad = None
-    t._grad_owned = False
-    t._acc_ref = None
-    t._hooks = None
-    t._post_acc_hooks = None
-    t._retains_grad = False
-    t._name = None
     return t
 
 

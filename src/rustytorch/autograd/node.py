@@ -243,13 +243,6 @@ def _alias(t: Tensor) -> Tensor:
     a._requires_grad = False
     a._grad_fn = None
     a._output_nr = 0
-    a._grad = None
-    a._grad_owned = False
-    a._acc_ref = None
-    a._hooks = None
-    a._post_acc_hooks = None
-    a._retains_grad = False
-    a._name = None
     return a
 
 
@@ -266,13 +259,6 @@ def _output_tensor(s: SavedTensor, node: Node) -> Tensor:
         out._requires_grad = False
         out._grad_fn = None
     out._output_nr = 0
-    out._grad = None
-    out._grad_owned = False
-    out._acc_ref = None
-    out._hooks = None
-    out._post_acc_hooks = None
-    out._retains_grad = False
-    out._name = None
     return out
 
 

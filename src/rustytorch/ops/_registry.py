@@ -185,13 +185,6 @@ class Op(Node):
             t._data = out
             t._storage = None  # type: ignore[assignment]
             t._base = None
-            t._grad = None
-            t._grad_owned = False
-            t._acc_ref = None  # type: ignore[assignment]
-            t._hooks = None
-            t._post_acc_hooks = None
-            t._retains_grad = False
-            t._name = None
         t._output_nr = 0
         dt = out.dtype
         if dt.kind == "f" or dt is _BF16:
@@ -250,13 +243,6 @@ def _wrap(r: Any) -> Tensor:
     t._requires_grad = False
     t._grad_fn = None
     t._output_nr = 0
-    t._grad = None
-    t._grad_owned = False
-    t._acc_ref = None  # type: ignore[assignment]
-    t._hooks = None
-    t._post_acc_hooks = None
-    t._retains_grad = False
-    t._name = None
     return t
 
 
@@ -368,13 +354,6 @@ def binary_op(
                 t._requires_grad = False
                 t._grad_fn = None
                 t._output_nr = 0
-                t._grad = None
-                t._grad_owned = False
-                t._acc_ref = None  # type: ignore[assignment]
-                t._hooks = None
-                t._post_acc_hooks = None
-                t._retains_grad = False
-                t._name = None
                 return t
         if dunder and not isinstance(b, _OPERAND_TYPES):
             return NotImplemented
@@ -412,13 +391,6 @@ def unary_op(cls: type[Op], ufunc: Any, kinds: str = "f") -> Callable[[Any], Ten
                 t._requires_grad = False
                 t._grad_fn = None
                 t._output_nr = 0
-                t._grad = None
-                t._grad_owned = False
-                t._acc_ref = None  # type: ignore[assignment]
-                t._hooks = None
-                t._post_acc_hooks = None
-                t._retains_grad = False
-                t._name = None
                 return t
         return apply(x)  # type: ignore[no-any-return]
 
