@@ -329,6 +329,27 @@ def test_getitem_errors(key: Any, exc: type[BaseException], match: str) -> None:
         tx[key]
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16"])
+@pytest.mark.parametrize("index", [[2, 0, -1, 2], [[0, 1], [-3, 2]], [[[1]]]])
+def test_integer_tensor_key_matches_torch(dtype: str, index: Any) -> None:
+    # x[int tensor] outside the graph takes a fast path: same values, shape and copy semantics as torch
+    a = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    x, tx = rt.tensor(a), torch.tensor(a)
+    r = x[rt.tensor(index, dtype=getattr(rt, dtype))]
+    t = tx[torch.tensor(index, dtype=getattr(torch, dtype))]
+    np.testing.assert_array_equal(r.numpy(), t.numpy())
+    assert r.dtype == rt.float32 and r._base is None
+    r[...] = -1.0  # a copy: the source is unchanged
+    assert x.numpy().min() == 0.0
+
+
+def test_integer_tensor_key_out_of_range() -> None:
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        rt.zeros(3, 4)[rt.tensor([0, 3])]
+    with pytest.raises(IndexError, match="index -4 is out of bounds for dimension 0 with size 3"):
+        rt.zeros(3, 4)[rt.tensor([[-4]])]
+
+
 def test_two_ellipses_raise() -> None:
     # NumPy's rule (torch 2.13 accepts some such keys with inconsistent results, e.g. x[0, ..., ..., 1] fails)
     with pytest.raises(IndexError, match="single ellipsis"):

@@ -335,6 +335,13 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
             st = key.step
             if a.ndim and (st is None or (st.__class__ is int and st > 0)):
                 r = a[key]
+        elif c is Tensor:  # an integer tensor: NumPy's advanced indexing, a copy
+            ix = key._data
+            if ix.ndim and a.ndim and ix.dtype.kind in "iu" and ix.dtype.itemsize > 1:
+                try:
+                    return _make(a[ix])
+                except IndexError as e:
+                    raise IndexError(str(e).replace("axis", "dimension")) from None
         elif c is tuple and len(key) <= a.ndim:
             shape = a.shape
             for i, k in enumerate(key):
@@ -361,13 +368,6 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
             t._requires_grad = False
             t._grad_fn = None
             t._output_nr = 0
-            t._grad = None
-            t._grad_owned = False
-            t._acc_ref = None  # type: ignore[assignment]
-            t._hooks = None
-            t._post_acc_hooks = None
-            t._retains_grad = False
-            t._name = None
             return t
     else:
         c = key.__class__
