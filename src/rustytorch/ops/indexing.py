@@ -54,10 +54,15 @@ def _check_step(s: slice) -> None:
             raise ValueError("step must be greater than zero")
 
 
+_I64, _I32 = np.dtype(np.int64), np.dtype(np.int32)
+
+
 def _index_array(k: Any) -> np.ndarray:
     """A sequence / ndarray / tensor index as an ndarray (bool mask or integer array)."""
     if isinstance(k, Tensor):
         a = k._data
+        if a.dtype.kind in "iu" and a.dtype not in (_I64, _I32, np.uint8):  # as torch: int8/16, uint16+ refused
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     else:
         try:
             a = np.asarray(k)
@@ -337,7 +342,7 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
                 r = a[key]
         elif c is Tensor:  # an integer tensor: NumPy's advanced indexing, a copy
             ix = key._data
-            if ix.ndim and a.ndim and ix.dtype.kind in "iu" and ix.dtype.itemsize > 1:
+            if ix.ndim and a.ndim and (ix.dtype is _I64 or ix.dtype is _I32):
                 try:
                     return _make(a[ix])
                 except IndexError as e:
