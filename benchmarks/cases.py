@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from training import CASES as TRAINING_CASES
 
 Fn = Callable[[], Any]
 LIBS = ("rustytorch", "torch", "numpy")
@@ -237,4 +238,5 @@ def all_cases(quick: bool) -> list[Case]:
             cases.append(Case("matmul", f"matmul {n} {np.dtype(dt).name}", _matmul(n, dt), 1.0, slow=n >= 1024))
     cases.append(Case("autograd", "150-op chain fwd+bwd (10,)", _chain, 0.8))
     cases.append(Case("autograd", "MLP 784-128-10 train step b64", _mlp_step, 0.8))
+    cases += [Case("training", name, make, 1.0) for name, make in TRAINING_CASES]
     return cases

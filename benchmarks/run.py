@@ -196,7 +196,7 @@ def markdown(rows: list[dict[str, Any]], memory: dict[str, Any] | None, info: di
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description="rustytorch vs PyTorch vs NumPy benchmarks")
     p.add_argument("--quick", action="store_true", help="short timing rounds (about a minute)")
-    p.add_argument("--only", nargs="*", help="groups to run: small large reduction matmul autograd memory")
+    p.add_argument("--only", nargs="*", help="groups to run: small large reduction matmul autograd training memory")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     p.add_argument("--cooldown", type=float, default=None, help="seconds of sleep between rounds (default 0.1)")
     p.add_argument("--readme", action="store_true", help="also copy the table into README.md")

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._blas import matmul as _blas_matmul
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import GRAD_ENABLED
 from ..ops._pointwise import BF16, not_implemented
@@ -30,7 +31,7 @@ __all__ = [
 ]  # fmt: skip
 
 _FAST = (np.dtype(np.float32), np.dtype(np.float64))
-_matmul = np.matmul
+_matmul = _blas_matmul
 
 
 def mm(a: np.ndarray, b: np.ndarray, op: str = "linear") -> np.ndarray:

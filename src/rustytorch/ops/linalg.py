@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._blas import matmul as _blas_matmul
 from .._dtype import _FROM_NP
 from .._tensor import Tensor, _make
 from ._registry import Op, ViewOp, inplace, register
@@ -32,7 +33,6 @@ __all__ = [
     "trace",
 ]
 
-_np_matmul = np.matmul
 _new = object.__new__
 # dtypes NumPy multiplies natively (the float ones through BLAS); float16/bfloat16 compute in float32
 _FAST = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.int64, np.int32, np.int16, np.int8, np.uint8))
@@ -106,11 +106,11 @@ def matmul_arrays(op: str, xa: np.ndarray, xb: np.ndarray) -> np.ndarray:
     dt = xa.dtype
     try:
         if dt in _FAST:
-            r = _np_matmul(xa, xb)
+            r = _blas_matmul(xa, xb)
         elif dt.kind == "b":
             raise NotImplementedError(f"\"{op}\" not implemented for 'Bool'")
         else:  # float16 / bfloat16: accumulate in float32 as torch does
-            r = _np_matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(dt)
+            r = _blas_matmul(xa.astype(np.float32), xb.astype(np.float32)).astype(dt)
     except ValueError:
         raise _matmul_error(op, xa, xb) from None
     return r if r.__class__ is np.ndarray else np.asarray(r)
@@ -206,7 +206,7 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
         dt = xa.dtype
         if dt is xb.dtype and dt in _FAST:
             try:
-                r = _np_matmul(xa, xb)
+                r = _blas_matmul(xa, xb)
             except ValueError:
                 raise _matmul_error("matmul", xa, xb) from None
             t = _new(Tensor)

@@ -1,0 +1,109 @@
+"""Matrix products through NumPy's BLAS, with medium-sized products kept on one BLAS thread.
+
+OpenBLAS (NumPy's BLAS) splits every product above a small size over all its threads. For the
+medium products of a training step (a few million multiply-adds: a batch of 512 rows through a
+32x128 layer) the split gains little even on an idle machine, and when another process keeps a core
+busy the helper thread waits for a time slice: a 40 us product then takes milliseconds. PyTorch
+keeps such products on one thread too. So products of fewer than ``MIN_THREADED`` multiply-adds
+per matrix run with the BLAS thread count set to 1 for their duration; larger ones, and small ones
+that OpenBLAS already runs on one thread, are left alone. Without OpenBLAS (or outside Linux) this
+is plain ``np.matmul``.
+
+The thread count is OpenBLAS's process-wide setting: it is read before each product and put back
+after it, and a product that finds it at 1 leaves it alone, so concurrent products from several
+threads can never leave it lowered.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["matmul", "MIN_THREADED"]
+
+#: products of at least this many multiply-adds per matrix (m * k * n) may use several BLAS threads
+MIN_THREADED = 1 << 24
+# OpenBLAS runs a product on one thread by itself below these sizes (interface/gemm.c, gemv.c)
+_GEMM_SERIAL = 65536 * 4
+_GEMV_SERIAL = 2304 * 4
+
+_np_matmul = np.matmul
+_get: Callable[[], int] | None = None
+_set: Callable[[int], Any] | None = None
+
+
+def _openblas() -> tuple[Callable[[], int], Callable[[int], Any]] | None:
+    """OpenBLAS's get/set thread count functions, from the library NumPy has loaded."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", "_64", ""):
+                try:
+                    get = getattr(lib, f"{prefix}_get_num_threads{suffix}")
+                    put = getattr(lib, f"{prefix}_set_num_threads{suffix}")
+                except AttributeError:
+                    continue
+                get.restype, get.argtypes = ctypes.c_int, []
+                put.restype, put.argtypes = None, [ctypes.c_int]
+                return get, put
+    return None
+
+
+def _init() -> None:
+    global _get, _set
+    found = _openblas()
+    if found is not None:
+        _get, _set = found
+
+
+_init()
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> Any:
+    """``np.matmul(a, b)``, on one BLAS thread when each matrix product is of medium size.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        Operands with NumPy's ``matmul`` rules (1-D or stacks of matrices).
+
+    Returns
+    -------
+    numpy.ndarray
+        The product, exactly as ``np.matmul`` computes it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rustytorch._blas import matmul
+    >>> matmul(np.ones((2, 3)), np.ones((3, 4))).shape
+    (2, 4)
+    """
+    sa, sb = a.shape, b.shape
+    if _set is not None and sa and sb:
+        if len(sb) > 1:
+            work = sa[-1] * sb[-1] * (sa[-2] if len(sa) > 1 else 1)
+            small = work < _GEMM_SERIAL if len(sa) > 1 else work < _GEMV_SERIAL
+        else:
+            work = sa[-2] * sa[-1] if len(sa) > 1 else 0
+            small = work < _GEMV_SERIAL
+        if not small and work < MIN_THREADED:
+            n = _get()  # type: ignore[misc]
+            if n > 1:
+                _set(1)
+                try:
+                    return _np_matmul(a, b)
+                finally:
+                    _set(n)
+    return _np_matmul(a, b)
