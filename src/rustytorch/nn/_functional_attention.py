@@ -24,6 +24,7 @@ __all__ = ["scaled_dot_product_attention", "Attention", "PackedSelfAttention", "
 
 #: a row sum below this after the shift by the global maximum may have lost precision: redo with row maxima
 _SAFE_SUM = {np.dtype(np.float32): 1e-20, np.dtype(np.float64): 1e-200}
+_FAST = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def softmax_last(s: np.ndarray) -> np.ndarray:
@@ -60,12 +61,21 @@ def _safe_softmax(s: Tensor) -> Tensor:
     return _softmax(s.masked_fill(d, 0.0), -1).masked_fill(d, 0.0)  # type: ignore[no-any-return]
 
 
-def _attention_np(q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any, scale: float) -> tuple[Any, Any]:
-    s = mm(q, np.swapaxes(k, -1, -2), "scaled_dot_product_attention")
+def _attention_np(
+    q: np.ndarray, k: np.ndarray, v: np.ndarray, mask: Any, scale: float, out: np.ndarray | None = None
+) -> tuple[Any, Any]:
+    """(softmax(q kᵀ·scale + mask) v, the probabilities); the product goes to ``out`` when given."""
+    # kᵀ as a contiguous array: BLAS multiplies small matrices several times faster that way than
+    # through a transposed strided view
+    kt = np.ascontiguousarray(np.swapaxes(k, -1, -2))
+    s = mm(q, kt, "scaled_dot_product_attention")
     s *= s.dtype.type(scale)
     if mask is not None:
         s = s + mask if s.shape != np.broadcast_shapes(s.shape, mask.shape) else np.add(s, mask, out=s)
     p = softmax_last(s)
+    if out is not None and q.dtype in _FAST:
+        np.matmul(p, v, out=out)
+        return out, p
     return mm(p, v, "scaled_dot_product_attention"), p
 
 

@@ -11,7 +11,7 @@ from .._tensor import Size, Tensor, _make
 from ..autograd.grad_mode import GRAD_ENABLED, no_grad
 from ..ops._pointwise import not_implemented
 from ..ops._registry import Op, fp, register
-from ._primitives import row_sum
+from ._primitives import col_sum, row_sum
 
 __all__ = ["batch_norm", "layer_norm"]
 
@@ -243,9 +243,9 @@ def _ln_backward_np(g: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, w: Any, n
         t *= rstd
         gx = _make(t.reshape(shape))
     if need[1]:
-        gw = _make(np.add.reduce(g2 * xhat, 0).reshape(ns))
+        gw = _make(col_sum(g2 * xhat).reshape(ns))
     if need[2]:
-        gb = _make(np.add.reduce(g2, 0).reshape(ns))
+        gb = _make(col_sum(g2).reshape(ns))
     return gx, gw, gb
 
 

@@ -27,7 +27,7 @@ from ..ops.linalg import matmul_arrays
 
 __all__ = [
     "Linear", "Unfold", "Fold", "Take", "PutAdd", "TakeRows", "PutRows", "Gelu", "Silu", "Softplus",
-    "pair", "mm", "row_sum", "windows", "im2col", "col2im", "col2im_blocks",
+    "pair", "mm", "row_sum", "col_sum", "windows", "im2col", "col2im", "col2im_blocks",
 ]  # fmt: skip
 
 _FAST = (np.dtype(np.float32), np.dtype(np.float64))
@@ -55,6 +55,18 @@ def row_sum(a: np.ndarray) -> np.ndarray:
     if ones is None:
         ones = _ONES[(n, dt)] = np.ones(n, dtype=dt)
     return _matmul(a, ones)[..., None]  # type: ignore[no-any-return]
+
+
+def col_sum(a: np.ndarray) -> np.ndarray:
+    """Sums over the first axis of a 2-D array (a bias gradient) as one vector-matrix product."""
+    n = a.shape[0]
+    dt = a.dtype
+    if dt not in _FAST or n == 0 or a.ndim != 2:
+        return np.add.reduce(a, 0)  # type: ignore[no-any-return]
+    ones = _ONES.get((n, dt))
+    if ones is None:
+        ones = _ONES[(n, dt)] = np.ones(n, dtype=dt)
+    return _matmul(ones, a)  # type: ignore[no-any-return]
 
 
 def pair(v: Any, name: str, op: str) -> tuple[int, int]:
@@ -111,7 +123,7 @@ class Linear(Op):
                 xa = x._data
                 gw = _make(mm(ga.T, xa.reshape(-1, xa.shape[-1])))
             if need[2]:
-                gb = _make(np.add.reduce(ga, 0))
+                gb = _make(col_sum(ga))
             return gx, gw, gb
         gx = grad.matmul(w) if need[0] else None
         g2 = grad.reshape(-1, n_out) if need[1] or need[2] else None
@@ -372,35 +384,42 @@ class PutRows(Op):
 _SQRT1_2 = 1 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_2_PI = math.sqrt(2 / math.pi)
-# erf in float32 (Eigen's rational approximation on [-4, 4], max error 4.5e-7): float32 GELU needs no float64 pass
-_ERF_P = [np.float32(c) for c in (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
-                                  -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
-                                  -1.60960333262415e-02)]  # fmt: skip
-_ERF_Q = [np.float32(c) for c in (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
-                                  -7.37332916720468e-03, -1.42647390514189e-02)]  # fmt: skip
+# Φ(x) = 0.5 erfc(-x/√2) in float32 from erfc(z) ≈ t (a1 + a2 t + ... + a5 t⁴) exp(-z²), t = 1 / (1 + p z)
+# (Abramowitz & Stegun 7.1.26, |error| <= 1.5e-7 on erf; no float64 pass): the coefficients are pre-scaled
+# by 1/2 (for Φ) and p by 1/√2 (for z = |x|/√2)
+_PHI_A = [np.float32(0.5 * c) for c in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)]
+_PHI_P = np.float32(0.3275911 / math.sqrt(2.0))
+_F32 = np.dtype(np.float32)
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    """erf for float32 (a rational form, no float64 pass) and float64 (the accurate table of ``ops.math``)."""
-    if x.dtype != np.float32:
+def _phi_np(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(Φ(x), exp(-x²/2), a scratch array of x's shape or None): the standard normal CDF and the unscaled
+    density, for float32 or float64 (a caller may write its result into the scratch array, still in cache)."""
+    e = x * x
+    e *= x.dtype.type(-0.5)
+    np.exp(e, out=e)
+    if x.dtype != _F32:
         from ..ops.math import _erf as erf64
 
-        return erf64(x)  # type: ignore[no-any-return]
-    c = np.clip(x, np.float32(-4), np.float32(4))  # erf(+-4) is +-1 in float32
-    x2 = c * c
-    p = x2 * _ERF_P[0]
-    p += _ERF_P[1]
-    for k in _ERF_P[2:]:
-        p *= x2
-        p += k
-    p *= c
-    q = x2 * _ERF_Q[0]
-    q += _ERF_Q[1]
-    for k in _ERF_Q[2:]:
-        q *= x2
-        q += k
-    p /= q
-    return p
+        cdf = erf64(x * _SQRT1_2)
+        cdf += 1
+        cdf *= 0.5
+        return cdf, e, None
+    one = np.float32(1)
+    t = np.abs(x)
+    t *= _PHI_P
+    t += one
+    np.reciprocal(t, out=t)
+    h = t * _PHI_A[4]
+    for c in _PHI_A[3::-1]:
+        h += c
+        h *= t
+    h *= e  # h = Φ(-|x|), the lower tail
+    half = np.float32(0.5)
+    np.subtract(half, h, out=h)
+    np.copysign(h, x, out=h)
+    h += half  # Φ(x) = 1/2 ± (1/2 - Φ(-|x|))
+    return h, e, t
 
 
 def _act_input(x: Tensor, kernel: str) -> np.ndarray:
@@ -413,31 +432,29 @@ def _act_input(x: Tensor, kernel: str) -> np.ndarray:
     return a
 
 
-def _gelu_np(a: np.ndarray, tanh: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(gelu(a), the factor Φ(a) (or its tanh form) that backward reuses)."""
+def _gelu_np(a: np.ndarray, tanh: bool) -> tuple[np.ndarray, Any]:
+    """(gelu(a), what backward reuses: tanh form, the tanh; erf form, (Φ(a), exp(-a²/2)))."""
     if a.ndim == 0:
         y, f = _gelu_np(a.reshape(1), tanh)
-        return y.reshape(()), f.reshape(())
+        return y.reshape(()), (f.reshape(()) if tanh else tuple(v.reshape(()) for v in f))
     if tanh:
         t = np.tanh((a + 0.044715 * a * a * a) * _SQRT_2_PI)
         cdf = 0.5 * (1 + t)
         return a * cdf, t
-    cdf = _erf(a * _SQRT1_2)
-    cdf += 1
-    cdf *= 0.5
-    return a * cdf, cdf
+    cdf, e, scratch = _phi_np(a)
+    return np.multiply(a, cdf, out=scratch), (cdf, e)
 
 
-def _gelu_grad_np(a: np.ndarray, saved: np.ndarray, tanh: bool) -> np.ndarray:
+def _gelu_grad_np(a: np.ndarray, saved: Any, tanh: bool) -> np.ndarray:
     """d gelu / dx at ``a``: Φ(x) + x φ(x) (tanh form: 0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 3·0.044715 x²))."""
     if tanh:
         t = saved
         inner = (1 + 3 * 0.044715 * a * a) * _SQRT_2_PI
         return 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * inner  # type: ignore[no-any-return]
-    pdf = np.exp(-0.5 * a * a)
-    pdf *= a
-    pdf *= _INV_SQRT_2PI
-    pdf += saved
+    cdf, e = saved
+    pdf = a * e
+    pdf *= a.dtype.type(_INV_SQRT_2PI)
+    pdf += cdf
     return pdf
 
 
@@ -460,9 +477,9 @@ class Gelu(Op):
         if not GRAD_ENABLED.get():
             tanh = ctx.tanh
             g = grad._data
-            if g.dtype != ctx.factor.dtype:
-                g = g.astype(ctx.factor.dtype)
             a = _act_input(x, "GeluKernelImpl")
+            if g.dtype != a.dtype:
+                g = g.astype(a.dtype)
             d = np.asarray(fp(np.multiply, fp(_gelu_grad_np, a, ctx.factor, tanh), g))
             return _make(d.astype(grad._data.dtype, copy=False))
         if ctx.tanh:
