@@ -73,10 +73,13 @@ def _attention_np(
     if mask is not None:
         s = s + mask if s.shape != np.broadcast_shapes(s.shape, mask.shape) else np.add(s, mask, out=s)
     p = softmax_last(s)
-    if out is not None and q.dtype in _FAST:
+    if out is None:
+        return mm(p, v, "scaled_dot_product_attention"), p
+    if q.dtype in _FAST:
         np.matmul(p, v, out=out)
-        return out, p
-    return mm(p, v, "scaled_dot_product_attention"), p
+    else:
+        out[...] = mm(p, v, "scaled_dot_product_attention")
+    return out, p
 
 
 class Attention(Op):
@@ -146,14 +149,15 @@ class PackedSelfAttention(Op):
         n, length, e3 = a.shape
         e = e3 // 3
         q, k, v = _split_heads(a, heads)
-        out, p = fp(_attention_np, q, k, v, mask, scale)
+        out = np.empty((n, length, heads, e // heads), dtype=a.dtype)  # the heads' products land merged
+        _, p = fp(_attention_np, q, k, v, mask, scale, out.transpose(0, 2, 1, 3))
         if ctx is not None:
             ctx.save_for_backward(qkv)
             ctx.p = p
             ctx.mask = mask
             ctx.scale = scale
             ctx.heads = heads
-        return out.transpose(0, 2, 1, 3).reshape(n, length, e)  # type: ignore[no-any-return]
+        return out.reshape(n, length, e)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:  # Attention's gradients, packed as the input
@@ -165,10 +169,9 @@ class PackedSelfAttention(Op):
         if not GRAD_ENABLED.get():
             q, k, v = _split_heads(qkv._data, h)
             g4 = grad._data.reshape(n, length, h, hd).transpose(0, 2, 1, 3)
-            gq, gk, gv = fp(_attention_backward_np, g4, q, k, v, ctx.p, ctx.scale, need)
-            out = np.empty((n, length, 3, h, hd), dtype=qkv._data.dtype)
-            for i, gi in enumerate((gq, gk, gv)):
-                out[:, :, i] = gi._data.transpose(0, 2, 1, 3)
+            out = np.empty((n, length, 3, h, hd), dtype=qkv._data.dtype)  # the gradients land packed
+            outs = tuple(out[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
+            fp(_attention_backward_np, g4, q, k, v, ctx.p, ctx.scale, need, outs)
             return _make(out.reshape(n, length, e3))
         q, k, v = qkv.reshape(n, length, 3, h, hd).permute(2, 0, 3, 1, 4).unbind(0)
         g4 = grad.reshape(n, length, h, hd).transpose(1, 2)
@@ -184,16 +187,29 @@ def _split_heads(a: np.ndarray, heads: int) -> tuple[np.ndarray, ...]:
 
 
 def _attention_backward_np(
-    g: np.ndarray, q: np.ndarray, k: np.ndarray, v: np.ndarray, p: np.ndarray, c: float, need: Any
+    g: np.ndarray, q: np.ndarray, k: np.ndarray, v: np.ndarray, p: np.ndarray, c: float, need: Any, outs: Any = None
 ) -> tuple[Any, ...]:
+    """(dq, dk, dv) as tensors (None where not needed); with ``outs`` (three arrays of q's shape, float32 or
+    float64 operands), the gradients are written there instead."""
     op = "scaled_dot_product_attention"
-    gv = _make(mm(np.swapaxes(p, -1, -2), g, op)) if need[2] else None
-    gs = mm(g, np.swapaxes(v, -1, -2), op)
+    direct = outs is not None and q.dtype in _FAST
+
+    def prod(a: np.ndarray, b: np.ndarray, i: int) -> Any:
+        if direct:
+            return np.matmul(a, b, out=outs[i])
+        r = mm(a, b, op)
+        if outs is not None:
+            outs[i][...] = r
+        return _make(r)
+
+    gv = prod(np.swapaxes(p, -1, -2), g, 2) if need[2] else None
+    # vᵀ as a contiguous array: BLAS multiplies small matrices faster that way (see _attention_np)
+    gs = mm(g, np.ascontiguousarray(np.swapaxes(v, -1, -2)), op)
     gs -= row_sum(gs * p)
     gs *= p
     gs *= gs.dtype.type(c)
-    gq = _make(mm(gs, k, op)) if need[0] else None
-    gk = _make(mm(np.swapaxes(gs, -1, -2), q, op)) if need[1] else None
+    gq = prod(gs, k, 0) if need[0] else None
+    gk = prod(np.swapaxes(gs, -1, -2), q, 1) if need[1] else None
     return gq, gk, gv
 
 
