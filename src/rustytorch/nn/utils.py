@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -9,6 +10,8 @@ import numpy as np
 from .._tensor import Tensor, _make
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+
+_BLAS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -39,10 +42,21 @@ def clip_grad_norm_(
         return _make(np.asarray(0.0, dtype=np.float32))
     norm_type = float(norm_type)
     dtype = grads[0]._data.dtype
+    total = None
     if norm_type == float("inf"):
         norms = [np.abs(g._data).max() if g._data.size else 0.0 for g in grads]
         total = np.max(np.asarray(norms, dtype=dtype))
-    else:
+    elif norm_type == 2.0 and all(g._data.dtype in _BLAS for g in grads):
+        # the common case: each squared norm as one BLAS dot product (float64 sums across parameters);
+        # an overflow of a float32 sum of squares falls back to the float64 path below
+        sq = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for g in grads:
+                v = g._data.reshape(-1)
+                sq += float(np.dot(v, v))
+        if math.isfinite(sq):
+            total = math.sqrt(sq)
+    if total is None:
         norms = [np.sum(np.abs(g._data.astype(np.float64)) ** norm_type) ** (1.0 / norm_type) for g in grads]
         total = np.sum(np.asarray(norms) ** norm_type) ** (1.0 / norm_type)
     total = np.asarray(total, dtype=dtype)
@@ -54,7 +68,8 @@ def clip_grad_norm_(
         )
     coef = min(float(max_norm) / (float(total) + 1e-6), 1.0)
     for g in grads:
-        g._data *= np.asarray(coef, dtype=g._data.dtype)
+        if coef != 1.0:  # multiplying by 1 changes nothing (torch multiplies anyway)
+            g._data *= np.asarray(coef, dtype=g._data.dtype)
         g._bump_version("clip_grad_norm_")
     return _make(total)
 
