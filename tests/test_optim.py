@@ -142,3 +142,34 @@ def test_step_skips_parameters_without_grad_and_bumps_version() -> None:
     opt.step()
     assert a.tolist() == [-0.5, -0.5] and b.tolist() == [1.0, 1.0]
     assert a._version == va + 1 and b._version == vb
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("Adam", dict(lr=0.01)),
+        ("Adam", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+        ("AdamW", dict(lr=0.05, weight_decay=0.3)),
+    ],
+)
+def test_adam_group_of_many_parameters_matches_torch(name: str, kw: dict[str, Any]) -> None:
+    """Several parameters in one group (updated together), one of them without a gradient at one step,
+    and the optimizer rebuilt from its state dict half way."""
+    rng = np.random.default_rng(3)
+    starts = [rng.standard_normal(s) for s in ((4, 3), (3,), (2, 2, 2))]
+    grads = [[rng.standard_normal(a.shape) for a in starts] for _ in range(8)]
+    results = []
+    for lib in (rt, torch):
+        ps = [lib.nn.Parameter(lib.tensor(a.copy())) for a in starts]
+        opt = getattr(lib.optim, name)(ps, **kw)
+        for step, gs in enumerate(grads):
+            for i, (p, g) in enumerate(zip(ps, gs, strict=True)):
+                p.grad = None if (step == 6 and i == 1) else lib.tensor(g.copy())
+            opt.step()
+            if step == 3:
+                state = opt.state_dict()
+                opt = getattr(lib.optim, name)(ps, **kw)
+                opt.load_state_dict(state)
+        results.append([p.detach().numpy().copy() for p in ps])
+    for a, e in zip(*results, strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)

@@ -12,6 +12,9 @@ from .optimizer import Optimizer, required
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
 
+_FLAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _check(name: str, value: float, low: float = 0.0) -> None:
     if not value >= low:
         raise ValueError(f"Invalid {name}: {value}")
@@ -106,9 +109,104 @@ class Adam(Optimizer):
         if not 0.0 <= betas[0] < 1.0 or not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameters: {betas}")
         _check("weight_decay value", weight_decay)
+        self._flat: dict[int, tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]] = {}
         super().__init__(
             params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
         )
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        if not self._step_flat(group):
+            super()._step_group(group)
+
+    def _step_flat(self, group: dict[str, Any]) -> bool:
+        """The group's update on flat arrays: the moments of all parameters live in two flat buffers (each
+        parameter's state holds views of them), so that every elementwise step is one NumPy call for the
+        whole group instead of one per parameter; the arithmetic is ``_update``'s, element by element.
+
+        Only for the common case (False otherwise, and the caller updates parameter by parameter): every
+        parameter has a gradient, one float dtype, no AMSGrad, and equal step counts."""
+        params = group["params"]
+        if group["amsgrad"] or len(params) < 2:
+            return False
+        dt = params[0]._data.dtype
+        if dt not in _FLAT_DTYPES:
+            return False
+        for p in params:
+            if p._grad is None or p._data.dtype != dt or p._grad._data.dtype != dt:
+                return False
+        flat = self._flat_state(params, dt)
+        if flat is None:
+            return False
+        m, v = flat
+        states = [self.state[p] for p in params]
+        step = states[0]["step"] + 1
+        if any(st["step"] + 1 != step for st in states):  # a parameter skipped a step (no gradient then)
+            return False
+        for st in states:
+            st["step"] = step
+        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        g = np.concatenate([p._grad._data.reshape(-1) for p in params])
+        if group["maximize"]:
+            np.negative(g, out=g)
+        if wd != 0:
+            if self._decoupled:
+                for p in params:
+                    p._data *= 1 - lr * wd
+            else:
+                g = g + wd * np.concatenate([p._data.reshape(-1) for p in params])
+        m += (1 - beta1) * (g - m)  # torch: exp_avg.lerp_(grad, 1 - beta1)
+        v *= beta2
+        v += (1 - beta2) * g * g
+        bias1 = 1 - beta1**step
+        bias2 = 1 - beta2**step
+        step_size = lr / bias1
+        denom = np.sqrt(v) / np.sqrt(bias2) + eps
+        upd = step_size * (m / denom)
+        o = 0
+        name = type(self).__name__ + ".step"
+        for p in params:
+            a = p._data
+            n = a.size
+            a -= upd[o : o + n].reshape(a.shape)
+            o += n
+            p._bump_version(name)
+        return True
+
+    def _flat_state(self, params: list[Any], dt: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The flat moment buffers of ``params`` (made, or rebuilt from per-parameter state, when needed)."""
+        states = [self.state[p] for p in params]
+        cached = self._flat.get(id(params))
+        if cached is not None:
+            m, v, keys = cached
+            pairs = zip(states, keys, strict=True)
+            if all(st.get("exp_avg") is km and st.get("exp_avg_sq") is kv for st, (km, kv) in pairs):
+                return m, v
+        if any(states):  # state from a per-parameter step or a loaded state dict
+            if not all(states) or len({st["step"] for st in states}) != 1:
+                return None
+            for st, p in zip(states, params, strict=True):
+                for k in ("exp_avg", "exp_avg_sq"):
+                    a = st.get(k)
+                    if not isinstance(a, np.ndarray) or a.shape != p._data.shape or a.dtype != dt:
+                        return None
+            m = np.concatenate([st["exp_avg"].reshape(-1) for st in states])
+            v = np.concatenate([st["exp_avg_sq"].reshape(-1) for st in states])
+        else:
+            n = sum(p._data.size for p in params)
+            m, v = np.zeros(n, dtype=dt), np.zeros(n, dtype=dt)
+            for st in states:
+                st["step"] = 0
+        keys = []
+        o = 0
+        for st, p in zip(states, params, strict=True):
+            n = p._data.size
+            st["exp_avg"] = m[o : o + n].reshape(p._data.shape)
+            st["exp_avg_sq"] = v[o : o + n].reshape(p._data.shape)
+            keys.append((st["exp_avg"], st["exp_avg_sq"]))
+            o += n
+        self._flat[id(params)] = (m, v, keys)
+        return m, v
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         g = -grad if group["maximize"] else grad

@@ -96,13 +96,17 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                grad = p._grad._data
-                self._update(p._data, grad, self.state[p], group)
-                p._bump_version(type(self).__name__ + ".step")
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        """Update the parameters of one group (each with ``_update``; subclasses may batch them)."""
+        for p in group["params"]:
+            if p._grad is None:
+                continue
+            grad = p._grad._data
+            self._update(p._data, grad, self.state[p], group)
+            p._bump_version(type(self).__name__ + ".step")
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise NotImplementedError
