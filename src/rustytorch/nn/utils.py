@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .._location import user_location
 from .._tensor import Tensor, _make
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
@@ -67,10 +68,13 @@ def clip_grad_norm_(
             f"`error_if_nonfinite=False`"
         )
     coef = min(float(max_norm) / (float(total) + 1e-6), 1.0)
+    write = ("clip_grad_norm_", user_location())  # what _bump_version records, found once
     for g in grads:
         if coef != 1.0:  # multiplying by 1 changes nothing (torch multiplies anyway)
             g._data *= np.asarray(coef, dtype=g._data.dtype)
-        g._bump_version("clip_grad_norm_")
+        storage = g._get_storage()
+        storage.version += 1
+        storage.last_write = write
     return _make(total)
 
 

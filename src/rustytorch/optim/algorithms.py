@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._location import user_location
 from .optimizer import Optimizer, required
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
@@ -164,13 +165,15 @@ class Adam(Optimizer):
         denom = np.sqrt(v) / np.sqrt(bias2) + eps
         upd = step_size * (m / denom)
         o = 0
-        name = type(self).__name__ + ".step"
+        write = (type(self).__name__ + ".step", user_location())  # what _bump_version records, found once
         for p in params:
             a = p._data
             n = a.size
             a -= upd[o : o + n].reshape(a.shape)
             o += n
-            p._bump_version(name)
+            storage = p._get_storage()
+            storage.version += 1
+            storage.last_write = write
         return True
 
     def _flat_state(self, params: list[Any], dt: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray] | None:
