@@ -66,10 +66,9 @@ def _attention_np(
 ) -> tuple[Any, Any]:
     """(softmax(q kᵀ·scale + mask) v, the probabilities); the product goes to ``out`` when given."""
     # kᵀ as a contiguous array: BLAS multiplies small matrices several times faster that way than
-    # through a transposed strided view
+    # through a transposed strided view; the scale goes on q (L·E products to scale, not L·S)
     kt = np.ascontiguousarray(np.swapaxes(k, -1, -2))
-    s = mm(q, kt, "scaled_dot_product_attention")
-    s *= s.dtype.type(scale)
+    s = mm(q * q.dtype.type(scale), kt, "scaled_dot_product_attention")
     if mask is not None:
         s = s + mask if s.shape != np.broadcast_shapes(s.shape, mask.shape) else np.add(s, mask, out=s)
     p = softmax_last(s)
