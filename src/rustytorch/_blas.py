@@ -90,20 +90,33 @@ def matmul(a: np.ndarray, b: np.ndarray) -> Any:
     >>> matmul(np.ones((2, 3)), np.ones((3, 4))).shape
     (2, 4)
     """
-    sa, sb = a.shape, b.shape
-    if _set is not None and sa and sb:
-        if len(sb) > 1:
-            work = sa[-1] * sb[-1] * (sa[-2] if len(sa) > 1 else 1)
-            small = work < _GEMM_SERIAL if len(sa) > 1 else work < _GEMV_SERIAL
-        else:
-            work = sa[-2] * sa[-1] if len(sa) > 1 else 0
-            small = work < _GEMV_SERIAL
-        if not small and work < MIN_THREADED:
-            n = _get()  # type: ignore[misc]
-            if n > 1:
-                _set(1)
-                try:
-                    return _np_matmul(a, b)
-                finally:
-                    _set(n)
-    return _np_matmul(a, b)
+    if _set is None:
+        return _np_matmul(a, b)
+    nb = b.ndim
+    if nb > 1:
+        work = a.size * b.shape[-1]  # m k n, times the batch size for a stack: an upper bound per matrix
+        if a.ndim > 1:
+            if work < _GEMM_SERIAL:
+                return _np_matmul(a, b)
+            sa = a.shape
+            work = sa[-2] * sa[-1] * b.shape[-1]
+            if work < _GEMM_SERIAL:
+                return _np_matmul(a, b)
+        elif work < _GEMV_SERIAL:  # a vector times a matrix: gemv
+            return _np_matmul(a, b)
+    elif nb == 1 and a.ndim > 1:  # a matrix times a vector: gemv
+        work = a.shape[-2] * a.shape[-1]
+        if work < _GEMV_SERIAL:
+            return _np_matmul(a, b)
+    else:
+        return _np_matmul(a, b)
+    if work >= MIN_THREADED:
+        return _np_matmul(a, b)
+    n = _get()  # type: ignore[misc]
+    if n <= 1:
+        return _np_matmul(a, b)
+    _set(1)
+    try:
+        return _np_matmul(a, b)
+    finally:
+        _set(n)
