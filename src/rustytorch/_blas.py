@@ -81,7 +81,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> Any:
     Returns
     -------
     numpy.ndarray
-        The product, exactly as ``np.matmul`` computes it.
+        ``np.matmul``'s product (one BLAS thread instead of several may change the last bits of a
+        float result, as a different thread count does).
 
     Examples
     --------
