@@ -370,3 +370,209 @@ def test_nested_and_concurrent_calls_do_not_deadlock(threads: None) -> None:
     for t in workers:
         t.join(timeout=60)
     assert results == [True] * 7
+
+
+def test_split_rows_covers_every_row_once(threads: None) -> None:
+    for n in (1, 2, 3):
+        rt.set_num_threads(n)
+        seen: list[tuple[int, int]] = []
+        lock = threading.Lock()
+
+        def record(i: int, j: int) -> None:
+            with lock:
+                seen.append((i, j))
+
+        _parallel.split_rows(record, 1000, 1 << 10, 0)
+        rows = sorted(r for i, j in seen for r in range(i, j))
+        assert rows == list(range(1000))
+        assert len(seen) == (1 if n == 1 else n)  # one block per thread (the caller included)
+    _parallel.split_rows(lambda i, j: seen.append((i, j)), 7, 3, 1 << 30)  # below min_elements: one call
+    assert seen[-1] == (0, 7)
+
+
+# ------------------------------------------------------------------ row sums (sum / mean over trailing dims)
+def _float64_sum(a: np.ndarray, axis: Any, keepdims: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The exact (float64) sum and the sum of magnitudes, the scale of a float sum's rounding error."""
+    a64 = a.astype(np.float64)
+    return a64.sum(axis=axis, keepdims=keepdims), np.abs(a64).sum(axis=axis, keepdims=keepdims)
+
+
+@pytest.mark.parametrize(
+    "shape", [(1000, 1000), (300, 128), (64, 4096), (50, 997), (3, 100000), (20000, 3), (1 << 20,)]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sum_over_last_dim_is_accurate_and_identical_across_thread_counts(
+    threads: None, shape: Any, dtype: Any
+) -> None:
+    a = _rand(shape, dtype, np.random.default_rng(RNG_SEED))
+    x = rt.tensor(a)
+    results = []
+    for n in (1, 2, 3, 1):
+        rt.set_num_threads(n)
+        results.append((x.sum(-1).numpy(), x.mean(-1).numpy(), x.sum(-1, keepdim=True).numpy(), x.sum().numpy()))
+    for got in results[1:]:
+        for g, w in zip(got, results[0]):
+            _assert_identical(g, w)
+    s, m, k, total = results[0]
+    exact, scale = _float64_sum(a, -1)
+    eps = np.finfo(dtype).eps
+    # a blocked (cascade) sum: the error grows with the log of the length, not the length
+    assert np.all(np.abs(s - exact) <= 8 * eps * scale + np.finfo(dtype).tiny)
+    assert np.all(np.abs(m - exact / shape[-1]) <= 8 * eps * scale / shape[-1] + np.finfo(dtype).tiny)
+    assert k.shape == (*shape[:-1], 1) and np.array_equal(k[..., 0], s)
+    exact_all, scale_all = _float64_sum(a, None)
+    assert abs(float(total) - exact_all) <= 8 * eps * scale_all
+
+
+def test_sum_over_last_dim_is_at_least_as_accurate_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(RNG_SEED)
+    for a in (rng.standard_normal((1000, 1000)), rng.random((500, 4096)), rng.standard_normal((200, 768))):
+        a = a.astype(np.float32)
+        exact, scale = _float64_sum(a, -1)
+
+        def rms(r: np.ndarray) -> float:
+            return float(np.sqrt(np.mean(((r - exact) / scale) ** 2)))
+
+        ours, theirs = rms(rt.tensor(a).sum(-1).numpy()), rms(torch.from_numpy(a).sum(-1).numpy())
+        assert ours <= 1.25 * theirs, (ours, theirs)
+
+
+def test_sum_is_identical_across_runs_and_memory_alignment() -> None:
+    a = _rand((333, 1000), np.float32, np.random.default_rng(RNG_SEED))
+    want = rt.tensor(a).sum(-1).numpy()
+    for offset in (0, 4, 8, 16, 32):  # the same values at another address (NumPy aligns to 16 bytes or more)
+        buf = np.empty(a.nbytes + 128, np.uint8)
+        start = (-buf.ctypes.data) % 64 + offset
+        b = buf[start : start + a.nbytes].view(np.float32).reshape(a.shape)
+        b[...] = a
+        for _ in range(3):
+            assert rt.tensor(b).sum(-1).numpy().tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a: a.T,  # non-contiguous
+        lambda a: a[:, ::2],
+        lambda a: a.astype(np.float16),
+        lambda a: (a * 10).astype(np.int32),
+        lambda a: a > 0,
+    ],
+)
+def test_sum_of_other_layouts_and_dtypes_matches_torch(threads: None, make: Any) -> None:
+    torch = pytest.importorskip("torch")
+    a = make(_rand((600, 700), np.float32, np.random.default_rng(RNG_SEED)))
+    t = torch.from_numpy(np.ascontiguousarray(a))
+    for n in (1, 2):
+        rt.set_num_threads(n)
+        x = rt.tensor(a)
+        for dim in (-1, 0, (0, 1), None):
+            got, want = (
+                (x.sum() if dim is None else x.sum(dim)).numpy(),
+                (t.sum() if dim is None else t.sum(dim)).numpy(),
+            )
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=2e-3 if a.dtype == np.float16 else 1e-5, atol=1e-3)
+
+
+def test_sum_dtype_argument_keepdim_and_empty_rows() -> None:
+    torch = pytest.importorskip("torch")
+    a = _rand((400, 300), np.float32, np.random.default_rng(RNG_SEED))
+    x, t = rt.tensor(a), torch.from_numpy(a)
+    got = x.sum(-1, dtype=rt.float64).numpy()
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, t.sum(-1, dtype=torch.float64).numpy(), rtol=1e-12)
+    assert x.sum((0, 1), keepdim=True).shape == (1, 1)
+    np.testing.assert_allclose(x.mean(-1, keepdim=True).numpy(), t.mean(-1, keepdim=True).numpy(), rtol=1e-5, atol=1e-6)
+    empty = np.zeros((40000, 0), np.float32)
+    assert np.array_equal(rt.tensor(empty).sum(-1).numpy(), np.zeros(40000, np.float32))
+    assert np.isnan(rt.tensor(empty).mean(-1).numpy()).all()  # 0 / 0, as torch
+
+
+def test_sum_propagates_nan_and_inf_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+    a = _rand((256, 512), np.float32, np.random.default_rng(RNG_SEED))
+    a[3, 7] = np.nan
+    a[5, 0] = np.inf
+    a[6, 1], a[6, 2] = np.inf, -np.inf
+    a[7, :] = np.finfo(np.float32).max  # overflows to inf
+    got, want = rt.tensor(a).sum(-1).numpy(), torch.from_numpy(a).sum(-1).numpy()
+    assert np.array_equal(np.isnan(got), np.isnan(want)) and np.array_equal(np.isinf(got), np.isinf(want))
+    assert np.array_equal(got[np.isinf(got)], want[np.isinf(want)])
+    np.testing.assert_allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=1e-5, atol=1e-4)
+
+
+# ------------------------------------------------------------------ softmax over the last dim
+@pytest.mark.parametrize("shape", [(1000, 1000), (64, 5000), (3, 7, 300)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_matches_torch_and_is_identical_across_thread_counts(threads: None, shape: Any, dtype: Any) -> None:
+    torch = pytest.importorskip("torch")
+    a = _rand(shape, dtype, np.random.default_rng(RNG_SEED))
+    a.reshape(-1, shape[-1])[0, :] = -np.inf  # a row of -inf only: NaN, as torch
+    a.reshape(-1, shape[-1])[1, 3] = np.inf  # +inf: NaN
+    a.reshape(-1, shape[-1])[2, 5] = np.nan
+    a.reshape(-1, shape[-1])[4, :5] = -np.inf  # some -inf: 0 there
+    t = torch.from_numpy(a)
+    for fn, tfn in ((rt.softmax, torch.softmax), (rt.log_softmax, torch.log_softmax)):
+        results = []
+        for n in (1, 2, 3):
+            rt.set_num_threads(n)
+            results.append(fn(rt.tensor(a), -1).numpy())
+        for r in results[1:]:
+            _assert_identical(r, results[0])
+        want = tfn(t, -1).numpy()
+        assert results[0].dtype == want.dtype
+        np.testing.assert_allclose(results[0], want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
+
+
+def test_softmax_on_the_pool_equals_the_serial_blocks(small_chunks: list[int]) -> None:
+    a = _rand((200, 100), np.float32, np.random.default_rng(RNG_SEED))
+    x = rt.tensor(a)
+    _parallel.set_num_threads(1)
+    want = x.softmax(-1).numpy(), x.log_softmax(-1).numpy()
+    _parallel.set_num_threads(2)
+    got = x.softmax(-1).numpy(), x.log_softmax(-1).numpy()
+    assert small_chunks  # the pool ran
+    for g, w in zip(got, want):
+        _assert_identical(g, w)
+
+
+def test_softmax_gradients_are_unchanged() -> None:
+    torch = pytest.importorskip("torch")
+    a = _rand((300, 1200), np.float64, np.random.default_rng(RNG_SEED))
+    x, t = rt.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    g = _rand((300, 1200), np.float64, np.random.default_rng(RNG_SEED + 1))
+    (gx,) = rt.autograd.grad(rt.softmax(x, -1), x, rt.tensor(g), create_graph=True)
+    (gt,) = torch.autograd.grad(torch.softmax(t, -1), t, torch.tensor(g), create_graph=True)
+    np.testing.assert_allclose(gx.detach().numpy(), gt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (ggx,) = rt.autograd.grad(gx.sum(), x)  # second order: the backward is made of differentiable ops
+    (ggt,) = torch.autograd.grad(gt.sum(), t)
+    np.testing.assert_allclose(ggx.numpy(), ggt.numpy(), rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------------------------------ malloc tuning
+def test_malloc_tuning_and_its_opt_out() -> None:
+    import subprocess
+    import sys
+
+    code = "import rustytorch, rustytorch._malloc as m; print(m._tuned)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "RUSTYTORCH_TUNE"))}
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    off = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "RUSTYTORCH_TUNE_MALLOC": "0"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    user = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "MALLOC_MMAP_THRESHOLD_": "131072"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert off.stdout.strip() == "False" and user.stdout.strip() == "False"
+    if sys.platform.startswith("linux") and "glibc" in " ".join(__import__("platform").libc_ver()):
+        assert default.stdout.strip() == "True"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from . import _malloc
+
+_malloc.tune_malloc()  # before the first tensor: see _malloc (opt out with RUSTYTORCH_TUNE_MALLOC=0)
+
 from . import _dtype
 from ._dtype import *
 from ._parallel import get_num_threads, set_num_threads

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _parallel
 from .._dtype import to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import GRAD_ENABLED
@@ -176,6 +177,8 @@ def _softmax_np(a: np.ndarray, dim: int, log: bool) -> np.ndarray:
     """Max-shifted softmax / log_softmax along ``dim``; rows holding -inf only, +inf or NaN give NaN, as torch."""
     if a.ndim == 0:
         return _softmax_np(a.reshape(1), 0, log).reshape(())
+    if a.size >= _ROWS_MIN and (dim == a.ndim - 1 or dim == -1) and a.dtype in _ROW_DTYPES and a.flags.c_contiguous:
+        return _softmax_rows(a, log)
     x = a if a.dtype.itemsize >= 4 else a.astype(np.float32)  # half precisions accumulate in float32, as torch
     if x.size == 0:
         return x.astype(a.dtype, copy=True)
@@ -188,6 +191,45 @@ def _softmax_np(a: np.ndarray, dim: int, log: bool) -> np.ndarray:
     return z if z.dtype == a.dtype else z.astype(a.dtype)
 
 
+_ROW_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_ROWS_MIN = 1 << 14  # smaller inputs: the plain NumPy expression has less Python around it
+
+
+def _softmax_rows(a: np.ndarray, log: bool) -> np.ndarray:
+    """Softmax / log_softmax over the last axis of a C-contiguous float32/float64 array, fused per block of rows.
+
+    Large inputs are cut in one block of rows per thread (``_parallel.split_rows``). Each block
+    makes all its passes in place in the output (one allocation), as torch's kernel:
+    ``y = exp(x - max)``, then ``y *= 1 / sum(y)`` (log: ``y = x - max - log(sum(exp(x - max)))``).
+    A row's result does not depend on the blocks, so it is the same for every thread count.
+    """
+    n = a.shape[-1]
+    rows = a.size // n
+    x = a.reshape(rows, n)
+    out = np.empty_like(x)
+    long_rows = n > _ROW_SUM_MAX
+
+    def block(i: int, j: int) -> None:
+        xb, yb = x[i:j], out[i:j]
+        m = _max_reduce(xb, 1, None, None, True)
+        _sub(xb, m, out=yb)
+        if log:
+            e = _exp(yb)
+            s = _add_reduce(e, 1, None, None, True) if long_rows else _einsum("ij->i", e)[:, None]
+            _log(s, out=s)
+            _sub(yb, s, out=yb)
+        else:
+            _exp(yb, out=yb)
+            s = _add_reduce(yb, 1, None, None, True) if long_rows else _einsum("ij->i", yb)[:, None]
+            _recip(s, out=s)
+            _mul(yb, s, out=yb)
+
+    _parallel.split_rows(block, rows, n, _parallel.MIN_ELEMENTS_COSTLY)
+    return out.reshape(a.shape)
+
+
+_ROW_SUM_MAX = 4096  # longer rows are summed pairwise (einsum's partial sums lose accuracy on long rows)
+_sub, _mul, _log, _einsum = np.subtract, np.multiply, np.log, np.einsum
 _max_reduce: Any = np.maximum.reduce
 _add_reduce: Any = np.add.reduce
 

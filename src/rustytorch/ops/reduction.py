@@ -8,7 +8,6 @@ max/min/arg*: ``reduction_minmax``; var/std/norm: ``reduction_stats``; scans:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ from .. import _parallel
 from .._dtype import get_default_dtype, to_dtype
 from .._tensor import Tensor, _make, _wrap_dim
 from ._registry import Op, _fp_run, fp, register
-from .reduction_common import Exp, const
+from .reduction_common import _FLOAT_SUMS, _ONES, Exp, _ones, big_sum, const
 
 __all__ = ["sum", "mean", "prod", "nansum", "nanmean", "logsumexp", "all", "any", "count_nonzero"]
 
@@ -30,6 +29,7 @@ _SUM_ACC: dict[Any, Any] = {np.dtype(np.float32): None, np.dtype(np.float64): No
 for _t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64):
     _SUM_ACC[np.dtype(_t)] = _I64
 _MISS = object()
+_DOT_MAX = 1024  # whole sums of up to this many float elements are a BLAS dot with ones (cheapest call)
 _add_reduce: Any = np.add.reduce
 
 
@@ -111,55 +111,6 @@ def ureduce(ufunc: Any, a: np.ndarray, axis: Any = None, keepdims: bool = False,
 
 def _par_reduce(ufunc: Any, a: np.ndarray, axis: Any, keepdims: bool, dtype: Any) -> Any:
     return _parallel.reduce(ufunc, a, axis=axis, keepdims=keepdims, dtype=dtype)
-
-
-_FLOAT_SUMS = (np.dtype(np.float32), np.dtype(np.float64))
-_BLOCK = 1024  # long rows are summed in blocks of this many elements, then the block sums pairwise
-
-
-def big_sum(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray | None:
-    """A fast float sum over the trailing axes of a C-contiguous array (None when it does not apply).
-
-    ``einsum`` sums contiguous rows with SIMD partial sums, several times faster than
-    ``np.add.reduce`` along the last axis; rows longer than 4096 are cut in blocks whose
-    sums are added pairwise, so the rounding error stays that of a blocked sum. Deterministic.
-    """
-    if a.dtype not in _FLOAT_SUMS or not a.flags.c_contiguous:
-        return None
-    nd = a.ndim
-    if axis is None:
-        k = nd
-    elif axis.__class__ is int and (axis == -1 or axis == nd - 1):
-        k = 1
-    else:
-        axes = sorted(d % nd for d in (axis if isinstance(axis, tuple) else (axis,)))
-        k = len(axes)
-        if axes != list(range(nd - k, nd)):
-            return None
-    lead = a.shape[: nd - k]
-    n = a.size // max(1, math.prod(lead)) if lead else a.size
-    if n == 0 or a.size == 0:
-        return None
-    if n <= 4096:
-        r = np.einsum("ij->i", a.reshape(-1, n))
-    else:
-        last = a.shape[-1]
-        b = last if 64 <= last <= 4096 else _BLOCK
-        if n % b:
-            return None
-        r = np.add.reduce(np.einsum("ijk->ij", a.reshape(-1, n // b, b)), axis=-1)
-    return r.reshape(lead + (1,) * k if keepdims else lead)
-
-
-_ONES: dict[Any, dict[int, np.ndarray]] = {dt: {} for dt in _FLOAT_SUMS}
-_DOT_MAX = 1024  # whole sums of up to this many float elements are a BLAS dot with ones (cheapest call)
-
-
-def _ones(dt: np.dtype[Any], n: int) -> np.ndarray:
-    o = _ONES[dt].get(n)
-    if o is None:
-        o = _ONES[dt][n] = np.ones(n, dtype=dt)
-    return o
 
 
 def float_input(op: str, x: Any, dtype: Any = None) -> np.ndarray:

@@ -7,15 +7,18 @@
   other's backward, so gradients that route values to selected elements (max with ``dim``,
   sort, topk, kthvalue, median, mode, cummax) differentiate any number of times.
 - ``Pow``: ``x ** p`` for a Python-number ``p``, used by the norm gradients.
+- ``big_sum`` / ``row_sums``: fast, deterministic float sums over trailing dimensions (BLAS, blocked).
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
 import numpy as np
 
+from .. import _parallel
 from .._tensor import Tensor, _make
 from ._registry import Op
 
@@ -179,3 +182,84 @@ class Exp(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:  # d exp(x) = exp(x)
         return grad * ctx.result
+
+
+# ------------------------------------------------------------------ fast float sums (sum, mean)
+_FLOAT_SUMS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def big_sum(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray | None:
+    """A fast float sum over the trailing axes of a C-contiguous array (None when it does not apply).
+
+    The trailing axes are flattened into rows and summed by :func:`row_sums` (BLAS, blocked).
+    """
+    if a.dtype not in _FLOAT_SUMS or not a.flags.c_contiguous:
+        return None
+    nd = a.ndim
+    if axis is None:
+        k = nd
+    elif axis.__class__ is int and (axis == -1 or axis == nd - 1):
+        k = 1
+    else:
+        axes = sorted(d % nd for d in (axis if isinstance(axis, tuple) else (axis,)))
+        k = len(axes)
+        if axes != list(range(nd - k, nd)):
+            return None
+    lead = a.shape[: nd - k]
+    if a.size == 0:
+        return None
+    n = a.size // math.prod(lead)
+    r = row_sums(a.reshape(-1, n))
+    return r.reshape(lead + (1,) * k if keepdims else lead)
+
+
+_ROW_BLOCK = 128  # rows are summed in blocks of at most this many elements, then the block sums
+_BLOCKS: dict[int, int] = {}  # row length -> block length (0: no block length divides it)
+
+
+def _block(n: int) -> int:
+    b = _BLOCKS.get(n)
+    if b is None:
+        if len(_BLOCKS) > 4096:
+            _BLOCKS.clear()
+        b = _BLOCKS[n] = next((d for d in range(_ROW_BLOCK, _ROW_BLOCK // 2 - 1, -1) if n % d == 0), 0)
+    return b
+
+
+def row_sums(m: np.ndarray) -> np.ndarray:
+    """The sums of the rows of a C-contiguous 2-D float32/float64 array, fast and deterministic.
+
+    A row of at most 128 elements is summed by one matrix-vector product with a vector of ones
+    (BLAS: SIMD partial sums, and the rows split over BLAS's threads). A longer row is cut in
+    blocks of 64 to 128 elements (the longest that divides it) whose sums are then summed the same
+    way, a cascade whose rounding error is that of torch's sum (a single dot product over a long
+    row would be a few times worse). Rows whose length no such block divides are summed pairwise
+    by ``np.add.reduce`` (exact NumPy semantics, split over the thread pool). The result never
+    depends on ``rt.set_num_threads``, nor on the run; BLAS splits rows over its own threads, so
+    a different ``OPENBLAS_NUM_THREADS`` may change the last bit of some sums.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rustytorch.ops.reduction_common import row_sums
+    >>> row_sums(np.arange(6.0).reshape(2, 3)).tolist()
+    [3.0, 12.0]
+    """
+    rows, n = m.shape
+    if n <= _ROW_BLOCK:
+        return m @ _ones(m.dtype, n)  # type: ignore[no-any-return]
+    b = _block(n)
+    if not b:
+        return _parallel.reduce(np.add, m, axis=1)  # type: ignore[no-any-return]
+    partial = m.reshape(rows * (n // b), b) @ _ones(m.dtype, b)
+    return row_sums(partial.reshape(rows, n // b))
+
+
+_ONES: dict[Any, dict[int, np.ndarray]] = {dt: {} for dt in _FLOAT_SUMS}
+
+
+def _ones(dt: np.dtype[Any], n: int) -> np.ndarray:
+    o = _ONES[dt].get(n)
+    if o is None:
+        o = _ONES[dt][n] = np.ones(n, dtype=dt)
+    return o
