@@ -526,8 +526,12 @@ def test_softmax_matches_torch_and_is_identical_across_thread_counts(threads: No
         np.testing.assert_allclose(results[0], want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-7)
 
 
-def test_softmax_on_the_pool_equals_the_serial_blocks(small_chunks: list[int]) -> None:
+def test_softmax_on_the_pool_equals_the_serial_blocks(small_chunks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from rustytorch.ops import activation
+
+    monkeypatch.setattr(activation, "_SOFTMAX_BLOCK", 1000)  # blocks of 10 rows
     a = _rand((200, 100), np.float32, np.random.default_rng(RNG_SEED))
+    a[37, 5] = np.inf  # that block takes the shifted path, the others exp(x) directly
     x = rt.tensor(a)
     _parallel.set_num_threads(1)
     want = x.softmax(-1).numpy(), x.log_softmax(-1).numpy()
@@ -536,6 +540,15 @@ def test_softmax_on_the_pool_equals_the_serial_blocks(small_chunks: list[int]) -
     assert small_chunks  # the pool ran
     for g, w in zip(got, want):
         _assert_identical(g, w)
+
+
+@pytest.mark.parametrize("scale", [1.0, 20.0, 40.0])  # values near and beyond exp's range: plain and shifted blocks
+def test_softmax_of_wide_ranges_matches_torch(scale: float) -> None:
+    torch = pytest.importorskip("torch")
+    a = (np.random.default_rng(RNG_SEED).standard_normal((600, 1000)) * scale).astype(np.float32)
+    a[:300] -= 60  # a block of rows far below 0
+    want = torch.softmax(torch.from_numpy(a), -1).numpy()
+    np.testing.assert_allclose(rt.softmax(rt.tensor(a), -1).numpy(), want, rtol=1e-5, atol=1e-30)
 
 
 def test_softmax_gradients_are_unchanged() -> None:

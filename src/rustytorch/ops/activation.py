@@ -198,39 +198,57 @@ _ROWS_MIN = 1 << 14  # smaller inputs: the plain NumPy expression has less Pytho
 def _softmax_rows(a: np.ndarray, log: bool) -> np.ndarray:
     """Softmax / log_softmax over the last axis of a C-contiguous float32/float64 array, fused per block of rows.
 
-    Large inputs are cut in one block of rows per thread (``_parallel.split_rows``). Each block
-    makes all its passes in place in the output (one allocation), as torch's kernel:
-    ``y = exp(x - max)``, then ``y *= 1 / sum(y)`` (log: ``y = x - max - log(sum(exp(x - max)))``).
-    A row's result does not depend on the blocks, so it is the same for every thread count.
+    The rows are cut in blocks of about ``_SOFTMAX_BLOCK`` elements, fixed by the shape alone; the
+    blocks are shared out over the thread pool. Each block makes all its passes in place in the
+    output (one allocation), as torch's kernel: ``y = exp(x - max)``, ``y *= 1 / sum(y)`` (log:
+    ``y = x - max - log(sum(exp(x - max)))``). For softmax, when every value of a block lies where
+    ``exp`` neither overflows (summed over a row) nor leaves the normal range, the shift is skipped
+    (``y = exp(x)``: the same quotient, to a rounding, without the row max and the subtraction,
+    both slow in NumPy); a NaN or an infinity takes the shifted path. A row's result depends on its
+    block only, so it is the same for every thread count.
     """
     n = a.shape[-1]
     rows = a.size // n
     x = a.reshape(rows, n)
     out = np.empty_like(x)
     long_rows = n > _ROW_SUM_MAX
+    dt = a.dtype.type
+    info = np.finfo(a.dtype)
+    hi = dt(np.log(info.max) - np.log(n) - 1)  # exp(x) summed over a row stays finite
+    lo = dt(np.log(info.tiny) + 1)  # exp(x) stays a normal number (full relative precision)
+    per = max(1, _SOFTMAX_BLOCK // n)  # rows per block
 
     def block(i: int, j: int) -> None:
         xb, yb = x[i:j], out[i:j]
-        m = _max_reduce(xb, 1, None, None, True)
-        _sub(xb, m, out=yb)
-        if log:
+        if log:  # log: always shifted (x - log(sum(exp(x))) would cancel digits where x is near the log)
+            _sub(xb, _max_reduce(xb, 1, None, None, True), out=yb)
             e = _exp(yb)
             s = _add_reduce(e, 1, None, None, True) if long_rows else _einsum("ij->i", e)[:, None]
             _log(s, out=s)
             _sub(yb, s, out=yb)
+            return
+        if _min_reduce(xb, None) >= lo and _max_reduce(xb, None) <= hi:  # False for NaN
+            _exp(xb, out=yb)
         else:
+            _sub(xb, _max_reduce(xb, 1, None, None, True), out=yb)
             _exp(yb, out=yb)
-            s = _add_reduce(yb, 1, None, None, True) if long_rows else _einsum("ij->i", yb)[:, None]
-            _recip(s, out=s)
-            _mul(yb, s, out=yb)
+        s = _add_reduce(yb, 1, None, None, True) if long_rows else _einsum("ij->i", yb)[:, None]
+        _recip(s, out=s)
+        _mul(yb, s, out=yb)
 
-    _parallel.split_rows(block, rows, n, _parallel.MIN_ELEMENTS_COSTLY)
+    def blocks(i: int, j: int) -> None:  # blocks i .. j - 1
+        for k in range(i, j):
+            block(k * per, min((k + 1) * per, rows))
+
+    _parallel.split_rows(blocks, -(-rows // per), per * n, _parallel.MIN_ELEMENTS_COSTLY)
     return out.reshape(a.shape)
 
 
+_SOFTMAX_BLOCK = 1 << 18  # elements per block of rows (1 MB of float32: a few blocks per thread)
 _ROW_SUM_MAX = 4096  # longer rows are summed pairwise (einsum's partial sums lose accuracy on long rows)
 _sub, _mul, _log, _einsum = np.subtract, np.multiply, np.log, np.einsum
 _max_reduce: Any = np.maximum.reduce
+_min_reduce: Any = np.minimum.reduce
 _add_reduce: Any = np.add.reduce
 
 
