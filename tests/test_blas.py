@@ -42,3 +42,31 @@ def test_errors_as_numpy_and_thread_count_restored() -> None:
         _blas.matmul(np.ones(()), np.ones((3, 3)))
     if before is not None:
         assert _blas._get() == before  # type: ignore[misc]
+
+
+@pytest.mark.skipif(_blas._set is None, reason="OpenBLAS's thread controls not found")
+def test_row_sums_ignore_a_thread_count_changed_meanwhile() -> None:
+    # row_sums goes through gemv_fixed: the import-time BLAS thread count, whatever the count is now
+    from rustytorch.ops.reduction_common import row_sums
+
+    rng = np.random.default_rng(3)
+    m = rng.standard_normal((777, 768)).astype(np.float32)
+    ref = row_sums(m)
+    before = _blas._get()  # type: ignore[misc]
+    for n in (1, 2, 3):
+        _blas._set(n)  # type: ignore[misc]
+        try:
+            got = row_sums(m)
+        finally:
+            _blas._set(before)  # type: ignore[misc]
+        np.testing.assert_array_equal(got, ref)
+        assert _blas._get() == before  # type: ignore[misc]
+    exact = m.astype(np.float64).sum(axis=1)
+    np.testing.assert_allclose(ref, exact, rtol=1e-5, atol=1e-4)
+
+
+def test_gemv_fixed_equals_numpy() -> None:
+    rng = np.random.default_rng(4)
+    for shape in ((3, 5), (4096, 64)):
+        m = rng.standard_normal(shape)
+        np.testing.assert_allclose(_blas.gemv_fixed(m, np.ones(shape[1])), m.sum(axis=1), rtol=1e-12, atol=1e-12)

@@ -17,12 +17,13 @@ threads can never leave it lowered.
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["matmul", "MIN_THREADED"]
+__all__ = ["matmul", "gemv_fixed", "MIN_THREADED"]
 
 #: products of at least this many multiply-adds per matrix (m * k * n) may use several BLAS threads
 MIN_THREADED = 1 << 24
@@ -33,6 +34,11 @@ _GEMV_SERIAL = 2304 * 4
 _np_matmul = np.matmul
 _get: Callable[[], int] | None = None
 _set: Callable[[int], Any] | None = None
+#: OpenBLAS's thread count when rustytorch was imported (``OPENBLAS_NUM_THREADS`` or the cores)
+_initial_threads = 0
+# Held while the thread count is changed for a product, and by ``gemv_fixed``: a reduction never sees
+# the count another thread has lowered, so its partition (and its last bits) never depend on timing.
+_lock = threading.Lock()
 
 
 def _openblas() -> tuple[Callable[[], int], Callable[[int], Any]] | None:
@@ -61,10 +67,11 @@ def _openblas() -> tuple[Callable[[], int], Callable[[int], Any]] | None:
 
 
 def _init() -> None:
-    global _get, _set
+    global _get, _set, _initial_threads
     found = _openblas()
     if found is not None:
         _get, _set = found
+        _initial_threads = _get()
 
 
 _init()
@@ -113,11 +120,52 @@ def matmul(a: np.ndarray, b: np.ndarray) -> Any:
         return _np_matmul(a, b)
     if work >= MIN_THREADED:
         return _np_matmul(a, b)
-    n = _get()  # type: ignore[misc]
-    if n <= 1:
-        return _np_matmul(a, b)
-    _set(1)
-    try:
-        return _np_matmul(a, b)
-    finally:
-        _set(n)
+    with _lock:
+        n = _get()  # type: ignore[misc]
+        if n <= 1:
+            return _np_matmul(a, b)
+        _set(1)
+        try:
+            return _np_matmul(a, b)
+        finally:
+            _set(n)
+
+
+def gemv_fixed(m: np.ndarray, v: np.ndarray) -> Any:
+    """``m @ v`` (a matrix times a vector) with OpenBLAS's thread count at its value from import time.
+
+    OpenBLAS splits a matrix-vector product over its threads, and the split can change the last bit
+    of some results; reductions built on this product (``row_sums``) are deterministic because the
+    split is always the same: no other thread's medium product (see ``matmul``) lowers the count
+    meanwhile.
+
+    Parameters
+    ----------
+    m : numpy.ndarray
+        A 2-D array.
+    v : numpy.ndarray
+        A 1-D array of length ``m.shape[1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The product, of length ``m.shape[0]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rustytorch._blas import gemv_fixed
+    >>> gemv_fixed(np.arange(6.0).reshape(2, 3), np.ones(3)).tolist()
+    [3.0, 12.0]
+    """
+    if _set is None or m.shape[0] * m.shape[1] < _GEMV_SERIAL:  # no OpenBLAS, or a product it runs serially
+        return _np_matmul(m, v)
+    with _lock:
+        n = _get()  # type: ignore[misc]
+        if n == _initial_threads:
+            return _np_matmul(m, v)
+        _set(_initial_threads)  # changed by the user (or a library) since import: use the import-time split
+        try:
+            return _np_matmul(m, v)
+        finally:
+            _set(n)

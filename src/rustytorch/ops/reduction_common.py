@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _parallel
+from .._blas import gemv_fixed
 from .._tensor import Tensor, _make
 from ._registry import Op
 
@@ -235,8 +236,9 @@ def row_sums(m: np.ndarray) -> np.ndarray:
     way, a cascade whose rounding error is that of torch's sum (a single dot product over a long
     row would be a few times worse). Rows whose length no such block divides are summed pairwise
     by ``np.add.reduce`` (exact NumPy semantics, split over the thread pool). The result never
-    depends on ``rt.set_num_threads``, nor on the run; BLAS splits rows over its own threads, so
-    a different ``OPENBLAS_NUM_THREADS`` may change the last bit of some sums.
+    depends on ``rt.set_num_threads``, nor on the run or on other threads' work: BLAS splits rows
+    over its threads, always as many as at import (``_blas.gemv_fixed``), so only a different
+    ``OPENBLAS_NUM_THREADS`` may change the last bit of some sums.
 
     Examples
     --------
@@ -247,11 +249,11 @@ def row_sums(m: np.ndarray) -> np.ndarray:
     """
     rows, n = m.shape
     if n <= _ROW_BLOCK:
-        return m @ _ones(m.dtype, n)  # type: ignore[no-any-return]
+        return gemv_fixed(m, _ones(m.dtype, n))
     b = _block(n)
     if not b:
         return _parallel.reduce(np.add, m, axis=1)  # type: ignore[no-any-return]
-    partial = m.reshape(rows * (n // b), b) @ _ones(m.dtype, b)
+    partial = gemv_fixed(m.reshape(rows * (n // b), b), _ones(m.dtype, b))
     return row_sums(partial.reshape(rows, n // b))
 
 
