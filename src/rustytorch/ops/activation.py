@@ -102,13 +102,6 @@ def _relu_method(self: Tensor) -> Tensor:
         t._requires_grad = False
         t._grad_fn = None
         t._output_nr = 0
-        t._grad = None
-        t._grad_owned = False
-        t._acc_ref = None  # type: ignore[assignment]
-        t._hooks = None
-        t._post_acc_hooks = None
-        t._retains_grad = False
-        t._name = None
         return t
     return relu(self)
 

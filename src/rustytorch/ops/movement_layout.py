@@ -138,13 +138,6 @@ def _view_of(base: Tensor, data: np.ndarray) -> Tensor:
     t._requires_grad = False
     t._grad_fn = None
     t._output_nr = 0
-    t._grad = None
-    t._grad_owned = False
-    t._acc_ref = None  # type: ignore[assignment]
-    t._hooks = None
-    t._post_acc_hooks = None
-    t._retains_grad = False
-    t._name = None
     return t
 
 
