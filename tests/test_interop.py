@@ -227,3 +227,15 @@ def test_pickle_keeps_requires_grad_and_storage_sharing() -> None:
     p = rt.nn.Parameter(rt.ones(2))
     q = pickle.loads(pickle.dumps(p))
     assert isinstance(q, rt.nn.Parameter) and q.requires_grad
+
+
+def test_user_attributes_on_tensors_as_torch() -> None:
+    # torch tensors take arbitrary attributes (they have a __dict__); so do ours, without touching autograd state
+    for lib in (rt, torch):
+        t = lib.ones(2, requires_grad=True)
+        t.tag = "input"
+        (t * 3).sum().backward()
+        assert t.tag == "input"
+        assert t.grad.tolist() == [3.0, 3.0]
+    fresh = rt.ones(2)
+    assert fresh.grad is None and not hasattr(fresh, "tag")
