@@ -38,6 +38,8 @@ _set: Callable[[int], Any] | None = None
 _initial_threads = 0
 # Held while the thread count is changed for a product, and by ``gemv_fixed``: a reduction never sees
 # the count another thread has lowered, so its partition (and its last bits) never depend on timing.
+# It serialises medium products issued from several Python threads at once; OpenBLAS (as NumPy ships
+# it) already runs such concurrent calls one at a time, so this costs no parallelism in practice.
 _lock = threading.Lock()
 
 
