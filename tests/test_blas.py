@@ -70,3 +70,39 @@ def test_gemv_fixed_equals_numpy() -> None:
     for shape in ((3, 5), (4096, 64)):
         m = rng.standard_normal(shape)
         np.testing.assert_allclose(_blas.gemv_fixed(m, np.ones(shape[1])), m.sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.skipif(_blas._set is None, reason="OpenBLAS's thread controls not found")
+def test_row_sums_deterministic_while_other_threads_run_medium_products() -> None:
+    import threading
+
+    from rustytorch.ops.reduction_common import row_sums
+
+    rng = np.random.default_rng(5)
+    m = rng.standard_normal((777, 768)).astype(np.float32)
+    ref = row_sums(m)
+    a = rng.standard_normal((512, 64)).astype(np.float32)
+    b = rng.standard_normal((64, 128)).astype(np.float32)
+    expected = np.matmul(a, b)
+    before = _blas._get()  # type: ignore[misc]
+    stop = threading.Event()
+    bad: list[str] = []
+
+    def products() -> None:
+        while not stop.is_set():
+            if not np.allclose(_blas.matmul(a, b), expected, rtol=1e-5, atol=1e-4):
+                bad.append("product")
+
+    workers = [threading.Thread(target=products) for _ in range(2)]
+    for w in workers:
+        w.start()
+    try:
+        for _ in range(200):
+            if not np.array_equal(row_sums(m), ref):
+                bad.append("row sums")
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert not bad
+    assert _blas._get() == before  # type: ignore[misc]

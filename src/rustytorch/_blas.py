@@ -9,9 +9,10 @@ per matrix run with the BLAS thread count set to 1 for their duration; larger on
 that OpenBLAS already runs on one thread, are left alone. Without OpenBLAS (or outside Linux) this
 is plain ``np.matmul``.
 
-The thread count is OpenBLAS's process-wide setting: it is read before each product and put back
-after it, and a product that finds it at 1 leaves it alone, so concurrent products from several
-threads can never leave it lowered.
+The thread count is OpenBLAS's process-wide setting: the first of the one-thread products running
+at a time lowers it and the last one puts it back, so products from several Python threads run side
+by side and never leave it lowered; ``gemv_fixed`` (the row sums of ``sum``/``mean``) waits for them
+and runs at the count OpenBLAS had at import.
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ _get: Callable[[], int] | None = None
 _set: Callable[[int], Any] | None = None
 #: OpenBLAS's thread count when rustytorch was imported (``OPENBLAS_NUM_THREADS`` or the cores)
 _initial_threads = 0
-# Held while the thread count is changed for a product, and by ``gemv_fixed``: a reduction never sees
-# the count another thread has lowered, so its partition (and its last bits) never depend on timing.
-# It serialises medium products issued from several Python threads at once; OpenBLAS (as NumPy ships
-# it) already runs such concurrent calls one at a time, so this costs no parallelism in practice.
-_lock = threading.Lock()
+# The products running on one BLAS thread (``matmul``) and the count they lowered: the first sets the
+# count to 1, the last puts it back, and those in between run side by side. ``gemv_fixed`` waits until
+# none runs and holds the condition meanwhile, so a reduction always sees the import-time count and its
+# partition (and its last bits) never depend on timing.
+_cond = threading.Condition()
+_lowered = 0
+_saved_threads = 0
+_waiting = 0  # reductions waiting: new one-thread products wait for them (no starvation)
 
 
 def _openblas() -> tuple[Callable[[], int], Callable[[int], Any]] | None:
@@ -122,15 +126,29 @@ def matmul(a: np.ndarray, b: np.ndarray) -> Any:
         return _np_matmul(a, b)
     if work >= MIN_THREADED:
         return _np_matmul(a, b)
-    with _lock:
-        n = _get()  # type: ignore[misc]
-        if n <= 1:
-            return _np_matmul(a, b)
-        _set(1)
-        try:
-            return _np_matmul(a, b)
-        finally:
-            _set(n)
+    return _one_thread(a, b)
+
+
+def _one_thread(a: np.ndarray, b: np.ndarray) -> Any:
+    global _lowered, _saved_threads
+    with _cond:
+        while _waiting:
+            _cond.wait()
+        if not _lowered:
+            n = _get()  # type: ignore[misc]
+            if n <= 1:  # the user keeps BLAS on one thread: nothing to change
+                return _np_matmul(a, b)
+            _saved_threads = n
+            _set(1)  # type: ignore[misc]
+        _lowered += 1
+    try:
+        return _np_matmul(a, b)
+    finally:
+        with _cond:
+            _lowered -= 1
+            if not _lowered:
+                _set(_saved_threads)  # type: ignore[misc]
+                _cond.notify_all()
 
 
 def gemv_fixed(m: np.ndarray, v: np.ndarray) -> Any:
@@ -160,14 +178,23 @@ def gemv_fixed(m: np.ndarray, v: np.ndarray) -> Any:
     >>> gemv_fixed(np.arange(6.0).reshape(2, 3), np.ones(3)).tolist()
     [3.0, 12.0]
     """
+    global _waiting
     if _set is None or m.shape[0] * m.shape[1] < _GEMV_SERIAL:  # no OpenBLAS, or a product it runs serially
         return _np_matmul(m, v)
-    with _lock:
-        n = _get()  # type: ignore[misc]
-        if n == _initial_threads:
-            return _np_matmul(m, v)
-        _set(_initial_threads)  # changed by the user (or a library) since import: use the import-time split
+    with _cond:
+        _waiting += 1
         try:
-            return _np_matmul(m, v)
+            while _lowered:
+                _cond.wait()
+            n = _get()  # type: ignore[misc]
+            if n == _initial_threads:
+                return _np_matmul(m, v)
+            _set(_initial_threads)  # changed by the user (or a library) since import: use the import-time split
+            try:
+                return _np_matmul(m, v)
+            finally:
+                _set(n)
         finally:
-            _set(n)
+            _waiting -= 1
+            if not _waiting:
+                _cond.notify_all()
