@@ -9,7 +9,8 @@ from rustytorch import _blas
 
 SHAPES = [
     ((32, 32), (32, 32)),  # OpenBLAS's own single-thread size
-    ((512, 32), (32, 128)),  # medium: one thread for the call
+    ((256, 32), (32, 64)),  # medium (between OpenBLAS's serial size and MIN_THREADED): one thread for the call
+    ((512, 32), (32, 128)),  # above MIN_THREADED: OpenBLAS's threads
     ((512, 32), (32,)),  # matrix times vector
     ((512,), (512, 128)),  # vector times matrix
     ((16, 4, 32, 8), (16, 4, 8, 32)),  # a stack of small products
@@ -81,8 +82,9 @@ def test_row_sums_deterministic_while_other_threads_run_medium_products() -> Non
     rng = np.random.default_rng(5)
     m = rng.standard_normal((777, 768)).astype(np.float32)
     ref = row_sums(m)
-    a = rng.standard_normal((512, 64)).astype(np.float32)
-    b = rng.standard_normal((64, 128)).astype(np.float32)
+    a = rng.standard_normal((256, 32)).astype(np.float32)
+    b = rng.standard_normal((32, 64)).astype(np.float32)
+    assert _blas._GEMM_SERIAL <= a.size * b.shape[1] < _blas.MIN_THREADED  # a product that lowers the count
     expected = np.matmul(a, b)
     before = _blas._get()  # type: ignore[misc]
     stop = threading.Event()

@@ -1,13 +1,14 @@
-"""Matrix products through NumPy's BLAS, with medium-sized products kept on one BLAS thread.
+"""Matrix products through NumPy's BLAS, with small-to-medium products kept on one BLAS thread.
 
-OpenBLAS (NumPy's BLAS) splits every product above a small size over all its threads. For the
-medium products of a training step (a few million multiply-adds: a batch of 512 rows through a
-32x128 layer) the split gains little even on an idle machine, and when another process keeps a core
-busy the helper thread waits for a time slice: a 40 us product then takes milliseconds. PyTorch
-keeps such products on one thread too. So products of fewer than ``MIN_THREADED`` multiply-adds
-per matrix run with the BLAS thread count set to 1 for their duration; larger ones, and small ones
-that OpenBLAS already runs on one thread, are left alone. Without OpenBLAS (or outside Linux) this
-is plain ``np.matmul``.
+OpenBLAS (NumPy's BLAS) splits every product above a small size over all its threads. For a product
+of up to about a million multiply-adds (some 20 us on one core) the split gains little even on an
+idle machine, and when another process keeps a core busy the helper thread waits for a time slice:
+such a product then takes milliseconds. So products of fewer than ``MIN_THREADED`` multiply-adds per
+matrix run with the BLAS thread count set to 1 for their duration; larger ones, and small ones that
+OpenBLAS already runs on one thread, are left alone. (Measured on 2 cores: keeping products of up to
+2^24 multiply-adds on one thread made a 64x784 @ 784x128 product 1.7x slower than torch's on an
+idle machine; from 2^20 up, two threads pay.) Without OpenBLAS (or outside Linux) this is plain
+``np.matmul``.
 
 The thread count is OpenBLAS's process-wide setting: the first of the one-thread products running
 at a time lowers it and the last one puts it back, so products from several Python threads run side
@@ -27,7 +28,7 @@ import numpy as np
 __all__ = ["matmul", "gemv_fixed", "MIN_THREADED"]
 
 #: products of at least this many multiply-adds per matrix (m * k * n) may use several BLAS threads
-MIN_THREADED = 1 << 24
+MIN_THREADED = 1 << 20
 # OpenBLAS runs a product on one thread by itself below these sizes (interface/gemm.c, gemv.c)
 _GEMM_SERIAL = 65536 * 4
 _GEMV_SERIAL = 2304 * 4
