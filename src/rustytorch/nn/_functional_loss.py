@@ -293,6 +293,40 @@ def _unrows(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(g.reshape(shape[0], *shape[2:], shape[1]), -1, 1))
 
 
+def _targets(t: np.ndarray, w: Any, ignore: int, dt: np.dtype[Any]) -> tuple[np.ndarray, Any, Any]:
+    """The targets with ignored ones replaced by 0, their validity and their weights (scalars when every
+    target counts and there are no class weights: the common case)."""
+    valid: Any = t != ignore
+    if valid.all():
+        return t, dt.type(1), (dt.type(1) if w is None else w.astype(dt)[t])
+    tt = np.where(valid, t, 0)
+    return tt, valid, (valid.astype(dt) if w is None else np.where(valid, w.astype(dt)[tt], dt.type(0)))
+
+
+def _finish(
+    loss: np.ndarray,
+    e: np.ndarray,
+    se: np.ndarray,
+    tt: np.ndarray,
+    valid: Any,
+    wv: Any,
+    m: int,
+    dt: Any,
+    reduction: str,
+    keep: bool,
+) -> tuple[Any, ...]:
+    """Reduce the per-row losses; with ``keep``, also what backward needs (``e / se`` is the softmax)."""
+    total = (wv * m if np.ndim(wv) == 0 else wv.sum()) if reduction == "mean" else None
+    if reduction == "sum":
+        loss = loss.sum()
+    elif reduction == "mean":
+        loss = loss.sum() / total
+    if not keep:
+        return (loss,)
+    e /= se  # softmax
+    return loss, e, tt, wv, (valid.astype(dt) if np.ndim(valid) else valid), total
+
+
 def _ce_np(
     a: np.ndarray, t: np.ndarray, w: Any, ignore: int, eps: float, reduction: str, keep: bool, half: Any = None
 ) -> tuple[Any, ...]:
@@ -308,28 +342,13 @@ def _ce_np(
     if half is not None:  # torch's half log_softmax rounds its output to half before the loss
         logp = logp.astype(half).astype(a.dtype)
     dt = a.dtype
-    valid: Any = t != ignore
-    if valid.all():  # the common case: weights and validity as scalars
-        tt = t
-        valid = dt.type(1)
-        wv: Any = dt.type(1) if w is None else w.astype(dt)[t]
-    else:
-        tt = np.where(valid, t, 0)
-        wv = valid.astype(dt) if w is None else np.where(valid, w.astype(dt)[tt], dt.type(0))
+    tt, valid, wv = _targets(t, w, ignore, dt)
     loss = logp[np.arange(m), tt]
     loss *= -(1 - eps) * wv
     if eps:
         wl = logp if w is None else logp * w.astype(dt)
         loss -= (eps / c) * (np.add.reduce(wl, 1) * valid)
-    total = (wv * m if np.ndim(wv) == 0 else wv.sum()) if reduction == "mean" else None
-    if reduction == "sum":
-        loss = loss.sum()
-    elif reduction == "mean":
-        loss = loss.sum() / total
-    if not keep:
-        return (loss,)
-    e /= se  # softmax
-    return loss, e, tt, wv, (valid.astype(dt) if np.ndim(valid) else valid), total
+    return _finish(loss, e, se, tt, valid, wv, m, dt, reduction, keep)
 
 
 def _ce_fast(a: np.ndarray, t: np.ndarray, w: Any, ignore: int, reduction: str, keep: bool) -> tuple[Any, ...] | None:
@@ -342,14 +361,7 @@ def _ce_fast(a: np.ndarray, t: np.ndarray, w: Any, ignore: int, reduction: str, 
         return None
     m = a.shape[0]
     dt = a.dtype
-    valid: Any = t != ignore
-    if valid.all():
-        tt = t
-        valid = dt.type(1)
-        wv: Any = dt.type(1) if w is None else w.astype(dt)[t]
-    else:
-        tt = np.where(valid, t, 0)
-        wv = valid.astype(dt) if w is None else np.where(valid, w.astype(dt)[tt], dt.type(0))
+    tt, valid, wv = _targets(t, w, ignore, dt)
     e = np.subtract(a, mx)
     zt = e[np.arange(m), tt]  # target logits, shifted
     np.exp(e, out=e)
@@ -359,15 +371,7 @@ def _ce_fast(a: np.ndarray, t: np.ndarray, w: Any, ignore: int, reduction: str, 
     loss = np.log(se[:, 0])
     loss -= zt  # -log p_t
     loss *= wv
-    total = (wv * m if np.ndim(wv) == 0 else wv.sum()) if reduction == "mean" else None
-    if reduction == "sum":
-        loss = loss.sum()
-    elif reduction == "mean":
-        loss = loss.sum() / total
-    if not keep:
-        return (loss,)
-    e /= se  # softmax
-    return loss, e, tt, wv, (valid.astype(dt) if np.ndim(valid) else valid), total
+    return _finish(loss, e, se, tt, valid, wv, m, dt, reduction, keep)
 
 
 @register(name="nn.functional.cross_entropy", method=False)

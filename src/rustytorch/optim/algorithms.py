@@ -156,13 +156,8 @@ class Adam(Optimizer):
                     p._data *= 1 - lr * wd
             else:
                 g = g + wd * np.concatenate([p._data.reshape(-1) for p in params])
-        m += (1 - beta1) * (g - m)  # torch: exp_avg.lerp_(grad, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
-        bias1 = 1 - beta1**step
-        bias2 = 1 - beta2**step
-        step_size = lr / bias1
-        denom = np.sqrt(v) / np.sqrt(bias2) + eps
+        step_size, sqrt_bias2 = _adam_moments(m, v, g, beta1, beta2, step, lr)
+        denom = np.sqrt(v) / sqrt_bias2 + eps
         upd = step_size * (m / denom)
         o = 0
         write = (type(self).__name__ + ".step", user_location())  # what _bump_version records, found once
@@ -229,18 +224,13 @@ class Adam(Optimizer):
             else:
                 g = g + wd * param
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)  # torch: exp_avg.lerp_(grad, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
-        bias1 = 1 - beta1**step
-        bias2 = 1 - beta2**step
-        step_size = lr / bias1
+        step_size, sqrt_bias2 = _adam_moments(m, v, g, beta1, beta2, step, lr)
         if group["amsgrad"]:
             vmax = state["max_exp_avg_sq"]
             np.maximum(vmax, v, out=vmax)
-            denom = np.sqrt(vmax) / np.sqrt(bias2) + eps
+            denom = np.sqrt(vmax) / sqrt_bias2 + eps
         else:
-            denom = np.sqrt(v) / np.sqrt(bias2) + eps
+            denom = np.sqrt(v) / sqrt_bias2 + eps
         param -= step_size * (m / denom)
 
 
@@ -397,3 +387,13 @@ class Adagrad(Optimizer):
         s = state["sum"]
         s += g * g
         param -= clr * (g / (np.sqrt(s) + group["eps"]))
+
+
+def _adam_moments(
+    m: np.ndarray, v: np.ndarray, g: np.ndarray, beta1: float, beta2: float, step: int, lr: float
+) -> tuple[float, Any]:
+    """Update Adam's moments in place; returns the step size ``lr / (1 - beta1^t)`` and ``sqrt(1 - beta2^t)``."""
+    m += (1 - beta1) * (g - m)  # torch: exp_avg.lerp_(grad, 1 - beta1)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    return lr / (1 - beta1**step), np.sqrt(1 - beta2**step)
