@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from training import CASES as TRAINING_CASES
+from training import sgd_like_step
 
 Fn = Callable[[], Any]
 LIBS = ("rustytorch", "torch", "numpy")
@@ -193,16 +194,7 @@ def _mlp_step(lib: str) -> Fn | None:
     yb = as_tensor(lib, rng.integers(0, 10, size=64))
     if hasattr(m, "nn") and hasattr(m.nn, "Linear") and hasattr(m, "optim"):
         model = m.nn.Sequential(m.nn.Linear(784, 128), m.nn.ReLU(), m.nn.Linear(128, 10))
-        opt = m.optim.SGD(model.parameters(), lr=0.01)
-        loss_fn = m.nn.functional.cross_entropy
-
-        def step() -> None:
-            opt.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            opt.step()
-
-        return step
+        return sgd_like_step(model, m.optim.SGD(model.parameters(), lr=0.01), m.nn.functional.cross_entropy, xb, yb)
     # raw tensor ops: x @ W1 + b1, relu, @ W2 + b2, log_softmax, gather (nll)
     params = [
         as_tensor(lib, rng.standard_normal((784, 128)).astype(np.float32) * 0.03),

@@ -74,8 +74,11 @@ def mlp_step(lib: str) -> Fn | None:
     rng = np.random.default_rng(0)
     xb = m.tensor(rng.random((64, 8, 8)).astype(np.float32))
     yb = m.tensor(rng.integers(0, 10, 64))
-    opt = m.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = m.nn.CrossEntropyLoss()
+    return sgd_like_step(model, m.optim.Adam(model.parameters(), lr=1e-3), m.nn.CrossEntropyLoss(), xb, yb)
+
+
+def sgd_like_step(model: Any, opt: Any, loss_fn: Callable[[Any, Any], Any], xb: Any, yb: Any) -> Fn:
+    """One plain training step (zero_grad, forward, loss, backward, optimizer step) as a closure."""
 
     def step() -> None:
         opt.zero_grad()

@@ -571,20 +571,9 @@ def test_malloc_tuning_and_its_opt_out() -> None:
 
     code = "import rustytorch, rustytorch._malloc as m; print(m._tuned)"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "RUSTYTORCH_TUNE"))}
-    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    off = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**env, "RUSTYTORCH_TUNE_MALLOC": "0"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    user = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**env, "MALLOC_MMAP_THRESHOLD_": "131072"},
-        capture_output=True,
-        text=True,
-        check=True,
+    default, off, user = (
+        subprocess.run([sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True, check=True)
+        for extra in ({}, {"RUSTYTORCH_TUNE_MALLOC": "0"}, {"MALLOC_MMAP_THRESHOLD_": "131072"})
     )
     assert off.stdout.strip() == "False" and user.stdout.strip() == "False"
     if sys.platform.startswith("linux") and "glibc" in " ".join(__import__("platform").libc_ver()):
